@@ -1,0 +1,126 @@
+/**
+ * Typed facts: what the engine knows about a patient once FHIR resources have been read
+ * (clinical-spec.md sections 1–3, 6, 9, 10). Produced by the pure functions of src/facts/,
+ * consumed by src/engine/. No FHIR shapes leak past this boundary: the engine never sees a
+ * Coding, only the facts below.
+ */
+
+export type Side = 'left' | 'right' | 'unknown';
+
+/** clinical-spec.md section 3, plus `jic-type` (section 9). */
+export const FINDING_IDS = [
+  'necrotic-extent', 'collapse-depth', 'subchondral-fracture', 'crescent-extent', 'bone-marrow-edema',
+  'joint-space-narrowing', 'mri-necrosis-sign', 'xray-abnormal', 'ct-abnormal', 'bone-scan-abnormal',
+  'sclerotic-zone', 'kerboul-angle', 'joint-effusion', 'jic-type',
+] as const;
+export type FindingId = (typeof FINDING_IDS)[number];
+
+/**
+ * A finding's value after unit conversion: percent for extents, mm for depths, degrees for
+ * angles, boolean for signs, 'A' | 'B' | 'C1' | 'C2' for jic-type. necrotic-extent given only as
+ * a category is stored as 'small' | 'medium' | 'large'.
+ */
+export type FindingValue = number | boolean | string;
+
+/** One valid finding Observation (status filtered, converted, plausible), attributed to a hip. */
+export interface FindingObservation {
+  readonly finding: FindingId;
+  readonly value: FindingValue;
+  /** effectiveDateTime, else effectivePeriod.start, else issued: YYYY-MM-DD (null if none). */
+  readonly date: string | null;
+  /** "Observation/<id>" */
+  readonly ref: string;
+}
+
+export type ImagingModality = 'MR' | 'CT' | 'CR' | 'DX' | 'NM';
+
+export interface ImagingFact {
+  readonly modality: ImagingModality;
+  /** ImagingStudy.started (YYYY-MM-DD). Studies with no date are not listed. */
+  readonly date: string;
+  /** "ImagingStudy/<id>" */
+  readonly ref: string;
+}
+
+export interface ScoreFact {
+  readonly value: number;
+  readonly date: string | null;
+  readonly ref: string;
+}
+
+export interface RecordedStage {
+  readonly arco: '1' | '2' | '3A' | '3B' | '4' | null;
+  readonly chinese: string | null; // a ChineseStage code ('Ia' … 'V')
+  readonly text?: string;
+  readonly ref: string;
+}
+
+/** Everything known about one affected hip (a hip with at least one ONFH condition). */
+export interface HipFacts {
+  readonly side: Side;
+  /** "Condition/<id>" of the ONFH conditions of this hip. */
+  readonly conditions: readonly string[];
+  readonly etiology: 'non-traumatic' | 'traumatic' | 'drug-associated';
+  /** Earliest Condition.onsetDateTime, else recordedDate, of this hip's ONFH conditions (YYYY-MM-DD). */
+  readonly diagnosisDate: string | null;
+  /** Newest stage recorded in Condition.stage.summary, if any. */
+  readonly recordedStage: RecordedStage | null;
+  /** Newest valid value of each finding (newest wins, spec section 3). */
+  readonly findings: Readonly<Partial<Record<FindingId, FindingValue>>>;
+  /** Every valid finding observation of this hip, oldest first (for stage history, spec 8). */
+  readonly findingHistory: readonly FindingObservation[];
+  /** Imaging studies of this hip (sided, or both-hips/pelvis), oldest first. */
+  readonly imaging: readonly ImagingFact[];
+  /** Hip pain scores 0–10 for this hip (sided to it, or unsided), oldest first. */
+  readonly painScores: readonly ScoreFact[];
+  /** Harris Hip Scores for this hip (sided to it, or unsided), oldest first. */
+  readonly harrisScores: readonly ScoreFact[];
+  /** An active hip-pain condition (ICD-10-CM M25.55x) for this side, or unsided. */
+  readonly hipPainCondition: boolean;
+}
+
+export type ContraindicationId = 'malignancy' | 'immune-hematologic' | 'infection' | 'organ-failure' | 'coagulopathy';
+
+export interface DraftOrderFact {
+  readonly resourceType: 'MedicationRequest' | 'ServiceRequest' | 'DeviceRequest' | (string & {});
+  readonly id: string;
+  /** What the order is, by value set (spec sections 9 and 11), e.g. 'zoledronic-acid', 'wheelchair'. */
+  readonly kind: string;
+  /** How it was recognised: the code itself, an ingredient of a product, or text (logged). */
+  readonly matchedBy: 'code' | 'ingredient' | 'text';
+  /** Side named by the order's bodySite, or null when it names none. */
+  readonly side: Side | null;
+  /** What the order says, for the card ("alendronate 70 mg tablet"). */
+  readonly display: string;
+}
+
+export interface PatientFacts {
+  readonly patientId: string;
+  /** At least one ONFH condition (spec section 1). */
+  readonly inScope: boolean;
+  readonly birthDate: string | null;
+  readonly sex: 'male' | 'female' | 'other' | 'unknown';
+  readonly hips: readonly HipFacts[];
+  readonly bmi: ScoreFact | null;
+  readonly smoker: boolean | null;
+  readonly auditC: ScoreFact | null;
+  readonly alcoholUseDisorder: boolean;
+  readonly diabetes: boolean;
+  readonly osteoporosis: boolean;
+  /** Active systemic corticosteroid orders/statements ("MedicationRequest/<id>", …). */
+  readonly corticosteroids: readonly string[];
+  /** Active contraindication conditions (spec section 6), with the resources behind each. */
+  readonly contraindications: Readonly<Partial<Record<ContraindicationId, readonly string[]>>>;
+  /** Platelets < 50×10⁹/L counts as a severe hematologic disorder (spec section 9). */
+  readonly plateletsLow: boolean;
+  /** Data gaps found while reading: side-unknown, finding-side-unknown, implausible-value. */
+  readonly dataGaps: readonly {
+    readonly code: string;
+    readonly side?: Side;
+    readonly message: string;
+    readonly finding?: string;
+    readonly resource?: string;
+  }[];
+  /** Things read but not understood (logged by the caller, never shown to the patient's chart). */
+  readonly notes: readonly string[];
+}
