@@ -1,0 +1,73 @@
+/**
+ * One server of the benchmark in its own process, so that the load generator (autocannon, in
+ * the parent) does not take the event loop of the server it measures: on a 2-core machine the
+ * server under test gets a core of its own, as it would in production.
+ *
+ *     node --import tsx bench/child.ts service|floor|fhir '<json options>'
+ *
+ * Talks to its parent over IPC: sends `{ type: 'ready', url }` once listening; answers
+ * `{ type: 'rss' }` with `{ type: 'rss', rss, heapUsed }`; on `{ type: 'stop' }` closes and exits.
+ */
+import type { FastifyInstance } from 'fastify';
+import { buildFloor } from './floor.js';
+import { generateOnfhPatient } from './generate.js';
+import { startFhirServer } from './fhir.js';
+import { startService } from './service.js';
+
+export type ChildRole = 'service' | 'floor' | 'fhir';
+
+export interface ChildOptions {
+  /** fhir: fixed delay of every answer, ms. */
+  readonly delayMs?: number;
+  /** fhir: size of the chart it serves (same generator and seed as the parent's). */
+  readonly resourceCount?: number;
+  /** service: environment overrides of the config. */
+  readonly env?: Readonly<Record<string, string>>;
+  readonly bodyLimit?: number;
+}
+
+export type ChildMessage =
+  | { readonly type: 'ready'; readonly url: string }
+  | { readonly type: 'rss'; readonly rss: number; readonly heapUsed: number }
+  | { readonly type: 'error'; readonly message: string };
+
+function tell(message: ChildMessage): void {
+  process.send?.(message);
+}
+
+async function main(): Promise<void> {
+  const role = process.argv[2] as ChildRole | undefined;
+  const options = JSON.parse(process.argv[3] ?? '{}') as ChildOptions;
+  let close: () => Promise<void>;
+  let url: string;
+
+  if (role === 'floor' || role === 'service') {
+    const app: FastifyInstance =
+      role === 'floor' ? buildFloor(options.bodyLimit ?? 5 * 1024 * 1024) : await startService(options.env ?? {});
+    url = await app.listen({ host: '127.0.0.1', port: 0 });
+    close = () => app.close();
+  } else if (role === 'fhir') {
+    const { resources } = generateOnfhPatient({ resourceCount: options.resourceCount ?? 300 });
+    const server = await startFhirServer(resources, options.delayMs ?? 0);
+    url = server.baseUrl;
+    close = () => server.close();
+  } else {
+    throw new Error(`unknown role ${String(role)}`);
+  }
+
+  process.on('message', (message: { type?: string }) => {
+    if (message.type === 'rss') {
+      const usage = process.memoryUsage();
+      tell({ type: 'rss', rss: usage.rss, heapUsed: usage.heapUsed });
+    } else if (message.type === 'stop') {
+      void close().finally(() => process.exit(0));
+    }
+  });
+  process.on('disconnect', () => { void close().finally(() => process.exit(0)); });
+  tell({ type: 'ready', url });
+}
+
+main().catch((error: unknown) => {
+  tell({ type: 'error', message: error instanceof Error ? (error.stack ?? error.message) : String(error) });
+  process.exit(1);
+});

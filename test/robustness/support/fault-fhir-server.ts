@@ -1,0 +1,193 @@
+/**
+ * A small FHIR read/search server on 127.0.0.1 (node:http, no dependencies) that misbehaves on
+ * request: the faults the shared test server (test/support/fhir-server.ts) does not inject —
+ * 429, a `next` link that loops, a 10,000-entry page, another patient's resources, a hang —
+ * and the common ones too, so one fault test can cover all of them with the same data.
+ *
+ * Search: `GET /{Type}?patient={id}` (or `subject=Patient/{id}`) → searchset of that type's
+ * resources of the patient, paged by `_count` (default: everything on one page) with `_page`.
+ * Read: `GET /{Type}/{id}`.
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/** A FHIR resource as JSON; only the fields the server needs are typed. */
+export interface JsonResource {
+  readonly resourceType: string;
+  readonly id?: string;
+  readonly [key: string]: unknown;
+}
+
+export type Fault =
+  | { readonly kind: 'delay'; readonly ms: number }
+  /** Never answers (the socket stays open until the server closes). */
+  | { readonly kind: 'hang' }
+  | { readonly kind: 'status'; readonly status: number; readonly retryAfterS?: number }
+  | { readonly kind: 'malformed-json' }
+  /** A Bundle whose `type` is not searchset (e.g. a transaction-response). */
+  | { readonly kind: 'wrong-bundle-type'; readonly type: string }
+  /** Not a Bundle at all: an OperationOutcome with status 200. */
+  | { readonly kind: 'not-a-bundle' }
+  /** The matching resources, plus resources of another patient on the same page. */
+  | { readonly kind: 'other-patient'; readonly otherPatientId: string }
+  /** Every page carries a `next` link pointing back at itself. */
+  | { readonly kind: 'next-loop' }
+  /** One page of `entries` Observations of the patient (all unrelated vitals). */
+  | { readonly kind: 'huge-page'; readonly entries: number };
+
+export interface FaultServerOptions {
+  readonly resources: readonly JsonResource[];
+  /** The fault for one request (by resource type and the request path), or none. */
+  readonly fault?: (resourceType: string, url: URL) => Fault | undefined;
+  /** Delay applied to every answer (the fixed latency of a remote FHIR server), ms. */
+  readonly delayMs?: number;
+}
+
+export interface FaultServer {
+  readonly baseUrl: string;
+  /** Every request path+query received, in order. */
+  readonly requests: string[];
+  /** The Authorization header of each request, in order (undefined when absent). */
+  readonly authorizations: (string | undefined)[];
+  close(): Promise<void>;
+}
+
+const JSON_TYPE = 'application/fhir+json';
+
+function belongsTo(resource: JsonResource, patientId: string): boolean {
+  if (resource.resourceType === 'Patient') return resource.id === patientId;
+  const ref = `Patient/${patientId}`;
+  for (const field of ['subject', 'patient']) {
+    const value = resource[field];
+    if (value && typeof value === 'object' && (value as { reference?: unknown }).reference === ref) return true;
+  }
+  return false;
+}
+
+function patientOf(url: URL): string | undefined {
+  const direct = url.searchParams.get('patient') ?? url.searchParams.get('subject');
+  if (direct === null) return undefined;
+  return direct.replace(/^Patient\//, '');
+}
+
+function send(res: ServerResponse, status: number, body: string, headers: Record<string, string> = {}): void {
+  if (res.destroyed) return;
+  res.writeHead(status, { 'content-type': JSON_TYPE, ...headers });
+  res.end(body);
+}
+
+function outcome(code: string, text: string): string {
+  return JSON.stringify({ resourceType: 'OperationOutcome', issue: [{ severity: 'error', code, diagnostics: text }] });
+}
+
+/** Observations of no clinical interest, for the huge page. */
+function fillerObservations(patientId: string, count: number): JsonResource[] {
+  const out: JsonResource[] = [];
+  for (let i = 0; i < count; i++) {
+    out.push({
+      resourceType: 'Observation',
+      id: `huge-${String(i)}`,
+      status: 'final',
+      code: { coding: [{ system: 'http://loinc.org', code: '8867-4' }] },
+      subject: { reference: `Patient/${patientId}` },
+      effectiveDateTime: '2026-01-01',
+      valueQuantity: { value: 60 + (i % 30), unit: '/min' },
+    });
+  }
+  return out;
+}
+
+export async function startFaultFhirServer(options: FaultServerOptions): Promise<FaultServer> {
+  const requests: string[] = [];
+  const authorizations: (string | undefined)[] = [];
+  let baseUrl = '';
+
+  const answer = (res: ServerResponse, url: URL, fault: Fault | undefined): void => {
+    const parts = url.pathname.split('/').filter((p) => p.length > 0);
+    const resourceType = parts[0] ?? '';
+    if (fault?.kind === 'hang') return;
+    if (fault?.kind === 'status') {
+      send(res, fault.status, outcome('transient', `injected ${String(fault.status)}`),
+        fault.retryAfterS !== undefined ? { 'retry-after': String(fault.retryAfterS) } : {});
+      return;
+    }
+    if (fault?.kind === 'malformed-json') {
+      send(res, 200, '{"resourceType":"Bundle","type":"searchset","entry":[{"resource":{"resourceType":"Obs');
+      return;
+    }
+    if (fault?.kind === 'not-a-bundle') {
+      send(res, 200, outcome('informational', 'not a bundle'));
+      return;
+    }
+
+    if (parts.length === 2) {
+      const found = options.resources.find((r) => r.resourceType === resourceType && r.id === parts[1]);
+      if (found) send(res, 200, JSON.stringify(found));
+      else send(res, 404, outcome('not-found', `${resourceType}/${parts[1] ?? ''} not found`));
+      return;
+    }
+    const patientId = patientOf(url);
+    if (parts.length !== 1 || patientId === undefined) {
+      send(res, 400, outcome('invalid', 'search needs patient or subject'));
+      return;
+    }
+
+    let matches = options.resources.filter((r) => r.resourceType === resourceType && belongsTo(r, patientId));
+    if (fault?.kind === 'other-patient') {
+      matches = [
+        ...matches,
+        ...options.resources
+          .filter((r) => r.resourceType === resourceType && belongsTo(r, fault.otherPatientId)),
+      ];
+    }
+    if (fault?.kind === 'huge-page' && resourceType === 'Observation') matches = fillerObservations(patientId, fault.entries);
+
+    const count = Number(url.searchParams.get('_count') ?? matches.length) || matches.length || 1;
+    const page = Number(url.searchParams.get('_page') ?? 0) || 0;
+    const slice = fault?.kind === 'huge-page' ? matches : matches.slice(page * count, (page + 1) * count);
+    const link: { relation: string; url: string }[] = [{ relation: 'self', url: `${baseUrl}${url.pathname}${url.search}` }];
+    if (fault?.kind === 'next-loop') {
+      link.push({ relation: 'next', url: `${baseUrl}${url.pathname}${url.search}` });
+    } else if (fault?.kind !== 'huge-page' && (page + 1) * count < matches.length) {
+      const next = new URL(url);
+      next.searchParams.set('_page', String(page + 1));
+      link.push({ relation: 'next', url: `${baseUrl}${next.pathname}${next.search}` });
+    }
+    const bundle = {
+      resourceType: 'Bundle',
+      type: fault?.kind === 'wrong-bundle-type' ? fault.type : 'searchset',
+      total: matches.length,
+      link,
+      entry: slice.map((resource) => ({
+        fullUrl: `${baseUrl}/${resource.resourceType}/${resource.id ?? ''}`,
+        resource,
+        search: { mode: 'match' },
+      })),
+    };
+    send(res, 200, JSON.stringify(bundle));
+  };
+
+  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    const url = new URL(req.url ?? '/', baseUrl);
+    requests.push(`${url.pathname}${url.search}`);
+    authorizations.push(req.headers.authorization);
+    const fault = options.fault?.(url.pathname.split('/')[1] ?? '', url);
+    const wait = (options.delayMs ?? 0) + (fault?.kind === 'delay' ? fault.ms : 0);
+    if (wait > 0) setTimeout(() => { answer(res, url, fault); }, wait);
+    else answer(res, url, fault);
+  });
+  server.keepAliveTimeout = 5000;
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  baseUrl = `http://127.0.0.1:${String((server.address() as AddressInfo).port)}`;
+
+  return {
+    baseUrl,
+    requests,
+    authorizations,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => { resolve(); });
+      }),
+  };
+}
