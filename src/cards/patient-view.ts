@@ -1,0 +1,437 @@
+/**
+ * patient-view: the Assessment of one patient → at most four cards, most urgent first.
+ *
+ * A chart is opened between patients and the cards are read in seconds, so: one summary card
+ * (stage, plan with GRADE grades, next imaging), and a card of its own only for what asks for an
+ * action now (surgical evaluation, overdue imaging, corticosteroid exposure, data that blocks
+ * staging). Nothing else speaks: silence where there is nothing to say.
+ */
+import type { Card, Suggestion } from '../cds-hooks/card.js';
+import {
+  MODALITY_IDS, type Assessment, type DataGap, type HipAssessment, type ModalityId, type Recommendation, type RecommendationStatus,
+} from '../engine/types.js';
+import { finishCard, guidelineLinks, overrideReason, type CardContext, type CardDraft } from './context.js';
+import {
+  imagingServiceRequest, planImaging, referralServiceRequest, studyName, type ImagingNeed, type ImagingOrder,
+} from './resources.js';
+import {
+  MODALITY, MODALITY_GROUP_ORDER, capitalise, cell, clip, grade, hipName, hipsPhrase, sentence, sizeText, stageText,
+  type HipSide, type ModalityGroup,
+} from './vocabulary.js';
+
+/** CDS Hooks clients show every card; more than four between two patients is not read. */
+const MAX_CARDS = 4;
+
+export function patientViewCards(assessment: Assessment, ctx: CardContext): Card[] {
+  // clinical-spec.md section 1: out of scope → no card at all.
+  if (!assessment.inScope || assessment.hips.length === 0) return [];
+  const rules = ctx.ruleSets.length > 0 ? ctx.ruleSets : assessment.rules;
+
+  const imaging = imagingOverdueCard(assessment, ctx);
+  const drafts = [
+    surgicalEvaluationCard(assessment, ctx),
+    imaging?.draft,
+    corticosteroidCard(assessment),
+    summaryCard(assessment, ctx),
+    dataGapCard(assessment, ctx, imaging?.orders ?? []),
+  ].filter((d): d is CardDraft => d !== undefined);
+  // Only when all five apply is one left out: the data-gap card, whose gaps the summary also lists.
+  return drafts.slice(0, MAX_CARDS).map((d) => finishCard(d, rules, ctx));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Imaging: which study each hip needs (clinical-spec.md section 8)
+
+function stageKnown(hip: HipAssessment): boolean {
+  return hip.stage.arco !== null || hip.stage.chinese !== null;
+}
+
+/** The follow-up study of a hip: radiographs are always of both hips; MRI of both when unstaged. */
+function followUpNeed(hip: HipAssessment): ImagingNeed {
+  const { modality } = hip.followUp;
+  const side = modality === 'XR' || (modality === 'MR' && !stageKnown(hip)) ? 'both' : hip.side;
+  return { modality, side, forHip: hip };
+}
+
+function shortStudy(need: ImagingNeed, manyHips: boolean): string {
+  const name = need.modality === 'XR' ? 'radiographs' : need.modality === 'MR' ? 'MRI' : 'CT';
+  if (need.modality === 'XR' || !manyHips) return name;
+  return need.side === 'both' ? `${name} both hips` : `${name} ${need.side} hip`;
+}
+
+function orderSuggestion(order: ImagingOrder, patientId: string): Omit<Suggestion, 'uuid'> {
+  return {
+    label: `Order ${order.name}`,
+    actions: [{ type: 'create', description: `Draft order: ${order.name} (LOINC ${order.loinc}), reason ONFH`, resource: imagingServiceRequest(order, patientId) }],
+  };
+}
+
+function orderSuggestions(orders: readonly ImagingOrder[], patientId: string): Pick<CardDraft, 'suggestions' | 'selectionBehavior'> {
+  if (orders.length === 0) return {};
+  return { suggestions: orders.map((o) => orderSuggestion(o, patientId)), selectionBehavior: orders.length > 1 ? 'any' : 'at-most-one' };
+}
+
+const INTERVAL_SOURCE =
+  '_Study and interval: FAQ and SMALL (radiograph every 3 months, MRI every 6–12 months in cohort protocols). GL2025 grades no imaging interval._';
+
+// ---------------------------------------------------------------------------------------------
+// Card: imaging overdue (warning)
+
+/** MRI needs raised by data gaps (a hip that cannot be staged; the other hip never imaged). */
+function gapImagingNeeds(a: Assessment): { need: ImagingNeed; gap: DataGap; line: string; short: string }[] {
+  const out: { need: ImagingNeed; gap: DataGap; line: string; short: string }[] = [];
+  for (const gap of a.dataGaps) {
+    if (gap.code === 'staging-findings-missing') {
+      const hip = a.hips.find((h) => h.side === (gap.side ?? h.side));
+      // A recorded stage still stages the hip: then nothing is blocked.
+      if (hip === undefined || stageKnown(hip)) continue;
+      out.push({
+        gap,
+        need: { modality: 'MR', side: hip.side === 'unknown' ? 'both' : hip.side, forHip: hip },
+        line: `**${hipName(hip.side)}**: cannot be staged, no staging findings on record. MRI is the diagnostic and staging study (GL2025 3.5.1).`,
+        short: `${hipsPhrase([hip.side])} not staged`,
+      });
+    } else if (gap.code === 'contralateral-hip-not-imaged' && (gap.side === 'left' || gap.side === 'right')) {
+      const side = gap.side;
+      const affected = a.hips.filter((h) => h.side !== side);
+      const forHip = affected[0];
+      if (forHip === undefined) continue;
+      out.push({
+        gap,
+        need: { modality: 'MR', side, forHip, note: `Contralateral ${side} hip: non-traumatic ONFH is often bilateral (70–80 %, SMALL).` },
+        line: `**${hipName(side)}**: no MRI on record. Non-traumatic ONFH is often bilateral (70–80 %), so both hips need evaluation (SMALL).`,
+        short: `${side} hip never imaged by MRI`,
+      });
+    }
+  }
+  return out;
+}
+
+function covers(order: ImagingOrder, need: ImagingNeed): boolean {
+  return order.modality === need.modality && (order.side === 'both' || order.side === need.side);
+}
+
+function imagingOverdueCard(a: Assessment, ctx: CardContext): { draft: CardDraft; orders: ImagingOrder[] } | undefined {
+  const overdue = a.hips.filter((h) => h.followUp.overdue);
+  if (overdue.length === 0) return undefined;
+  const needs = overdue.map(followUpNeed);
+  // An MRI that is due anyway also takes in a gap's MRI (one bilateral study rather than two).
+  const gapNeeds = needs.some((n) => n.modality === 'MR') ? gapImagingNeeds(a).filter((g) => g.need.modality === 'MR') : [];
+  const { orders, unorderable } = planImaging([...needs, ...gapNeeds.map((g) => g.need)]);
+
+  const many = a.hips.length > 1;
+  const neverImaged = overdue.every((h) => h.followUp.lastStudy === null);
+  const earliestDue = overdue.map((h) => h.followUp.due).sort()[0] ?? a.evaluatedAt;
+  const studies = [...new Set(needs.map((n) => shortStudy(n, many)))].join(' and ');
+  const summary = neverImaged
+    ? `No imaging of the ${hipsPhrase(overdue.map((h) => h.side))} on record: ${studies} due now`
+    : `Follow-up imaging overdue: ${studies} due ${earliestDue}`;
+
+  const lines = overdue.map((hip) => {
+    const fu = hip.followUp;
+    const study = studyName(fu.modality, followUpNeed(hip).side === 'both' ? 'both' : hip.side);
+    const last = fu.lastStudy === null ? 'no imaging on record' : `last study ${fu.lastStudy}`;
+    const why = fu.reasons !== undefined && fu.reasons.length > 0 ? ` Why: ${fu.reasons.join('; ')}.` : '';
+    return `- **${hipName(hip.side)}** (${stageText(hip.stage)}): ${study} every ${String(fu.intervalMonths)} months; ${last}, due ${fu.due}.${why}`;
+  });
+  for (const g of gapNeeds) lines.push(`- ${g.line}`);
+  for (const n of unorderable) {
+    lines.push(`- ${studyName(n.modality, 'unknown')} cannot be ordered until the side of the diagnosis is recorded.`);
+  }
+  return {
+    orders,
+    draft: {
+      summary: clip(summary),
+      detail: [...lines, '', INTERVAL_SOURCE].join('\n'),
+      indicator: 'warning',
+      ...orderSuggestions(orders, ctx.patientId),
+      overrideReasons: [
+        overrideReason('imaging-scheduled', 'Imaging already scheduled or done elsewhere'),
+        overrideReason('patient-declined', 'Patient declined imaging'),
+        overrideReason('surgery-planned', 'Surgery done or planned for this hip'),
+      ],
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Card: surgical evaluation indicated (warning) — clinical-spec.md 7.1
+
+function surgicalEvaluationCard(a: Assessment, ctx: CardContext): CardDraft | undefined {
+  const hips = a.hips.filter((h) => h.surgicalEvaluation.indicated);
+  const first = hips[0];
+  if (first === undefined) return undefined;
+  const firstReason = first.surgicalEvaluation.reasons[0];
+  const summary = hips.length > 1
+    ? `Surgical evaluation indicated for the ${hipsPhrase(hips.map((h) => h.side))}: refer to orthopaedic surgery`
+    : `${hipName(first.side)}: surgical evaluation indicated${firstReason === undefined ? '' : ` (${firstReason})`}`;
+  const lines = hips.map((hip) => {
+    const reasons = hip.surgicalEvaluation.reasons;
+    return `- **${hipName(hip.side)}** (${stageText(hip.stage)})${reasons.length > 0 ? `: ${reasons.join('; ')}` : ''}.`;
+  });
+  return {
+    summary: clip(summary),
+    detail: [
+      ...lines,
+      '',
+      'Refer to an orthopaedic surgeon for surgical evaluation.',
+      '',
+      '_Sources: TCM (signs of progression needing surgical intervention); GL2025 Table 4 and SMALL (ARCO 3B–4 with pain or loss of function: joint replacement to discuss); FAQ (progression on serial imaging)._',
+    ].join('\n'),
+    indicator: 'warning',
+    suggestions: [{
+      label: 'Refer to orthopaedic surgery',
+      actions: [{
+        type: 'create',
+        description: `Draft referral to orthopaedic surgery: surgical evaluation of the ${hipsPhrase(hips.map((h) => h.side))}`,
+        resource: referralServiceRequest(hips, ctx.patientId),
+      }],
+    }],
+    selectionBehavior: 'at-most-one',
+    overrideReasons: [
+      overrideReason('already-referred', 'Already under orthopaedic care or referred'),
+      overrideReason('patient-declined', 'Patient declines surgical evaluation'),
+      overrideReason('surgery-not-appropriate', 'Surgery contraindicated or not appropriate now'),
+    ],
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Card: active systemic corticosteroid (warning) — clinical-spec.md section 10
+
+function corticosteroidCard(a: Assessment): CardDraft | undefined {
+  const exposure = a.riskFactors.find((r) => r.id === 'corticosteroid-exposure');
+  if (exposure === undefined) return undefined;
+  const simvastatin = a.hips.some((h) => h.recommendations.some((r) => r.modality === 'simvastatin' && (r.status === 'consider' || r.status === 'recommended')));
+  return {
+    summary: 'Active systemic corticosteroid: a common cause of non-traumatic ONFH (GL2025 3.3.2); review with the prescriber',
+    detail: [
+      `On record: ${exposure.evidence}.`,
+      '',
+      'GL2025 3.3.2 names long-term corticosteroid use among the common precipitating factors of non-traumatic ONFH.',
+      '',
+      'Suggested by this service, not graded by GL2025: review whether the corticosteroid is still needed and, if it is, use the lowest effective dose for the shortest time.',
+      ...(simvastatin
+        ? ['', 'Simvastatin B2 may be considered: GL2025 Table 6 gives it to reduce the risk of corticosteroid- or alcohol-induced osteonecrosis.']
+        : []),
+    ].join('\n'),
+    indicator: 'warning',
+    overrideReasons: [
+      overrideReason('corticosteroid-required', 'Corticosteroid required for another condition'),
+      overrideReason('dose-reviewed', 'Dose and duration already reviewed'),
+    ],
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Card: summary (info)
+
+type ListedStatus = Exclude<RecommendationStatus, 'not-applicable'>;
+
+const STATUS_HEADING: Readonly<Record<ListedStatus, string>> = {
+  recommended: '**Recommended** (strong)',
+  consider: '**Consider**',
+  'no-recommendation': '**No clear recommendation**',
+  'not-recommended': '**Not recommended**',
+  contraindicated: '**Contraindicated for this patient**',
+};
+const STATUS_ORDER: readonly ListedStatus[] = ['recommended', 'consider', 'no-recommendation', 'not-recommended', 'contraindicated'];
+
+interface Entry {
+  readonly modality: ModalityId;
+  readonly rec: Recommendation;
+  readonly sides: HipSide[];
+}
+
+function entriesByStatus(a: Assessment, status: ListedStatus): Entry[] {
+  const entries: Entry[] = [];
+  for (const modality of MODALITY_IDS) {
+    const hits = a.hips.flatMap((h) => h.recommendations.filter((r) => r.modality === modality && r.status === status).map((rec) => ({ side: h.side, rec })));
+    const firstHit = hits[0];
+    if (firstHit === undefined) continue;
+    entries.push({ modality, rec: firstHit.rec, sides: hits.map((x) => x.side) });
+  }
+  // Strong before weak, high evidence before low; table order otherwise (stable sort).
+  return entries.sort((x, y) => x.rec.strength - y.rec.strength || x.rec.evidence.localeCompare(y.rec.evidence));
+}
+
+/** "(left hip only)" when a bilateral patient's entry is not about every hip. */
+function onlyFor(a: Assessment, sides: readonly HipSide[]): string {
+  return a.hips.length > 1 && sides.length < a.hips.length ? ` (${hipsPhrase(sides)} only)` : '';
+}
+
+function item(a: Assessment, e: Entry, withReasons: boolean): string {
+  const reasons = withReasons && e.rec.reasons.length > 0 ? `: ${e.rec.reasons.join('; ')}` : '';
+  return `${MODALITY[e.modality].name} ${grade(e.rec)}${onlyFor(a, e.sides)}${reasons}`;
+}
+
+function groupedLines(a: Assessment, entries: readonly Entry[], withReasons: (e: Entry) => boolean): string[] {
+  const byGroup = new Map<ModalityGroup, string[]>();
+  for (const e of entries) {
+    const g = MODALITY[e.modality].group;
+    byGroup.set(g, [...(byGroup.get(g) ?? []), item(a, e, withReasons(e))]);
+  }
+  return MODALITY_GROUP_ORDER.flatMap((g) => {
+    const items = byGroup.get(g);
+    return items === undefined ? [] : [`- ${g}: ${items.join(', ')}`];
+  });
+}
+
+/** Why a modality is not recommended or contraindicated; the bisphosphonates in GL2025's own words. */
+function whyNot(modality: ModalityId, rec: Recommendation): string {
+  if (modality === 'zoledronic-acid' || modality === 'alendronate') {
+    return 'high-quality evidence indicates they do not improve outcomes in ONFH (GL2025 Table 6)';
+  }
+  return rec.reasons.length > 0 ? rec.reasons.join('; ') : rec.source;
+}
+
+/** Items sharing the same reasons and hips share a line: "PRP A1, SVF B1: active malignancy". */
+function reasonLines(a: Assessment, status: 'not-recommended' | 'contraindicated'): string[] {
+  const lines = new Map<string, { names: string[]; why: string }>();
+  for (const modality of MODALITY_IDS) {
+    const byWhy = new Map<string, { rec: Recommendation; sides: HipSide[] }>();
+    for (const hip of a.hips) {
+      for (const rec of hip.recommendations.filter((r) => r.modality === modality && r.status === status)) {
+        const why = whyNot(modality, rec);
+        const seen = byWhy.get(why);
+        if (seen === undefined) byWhy.set(why, { rec, sides: [hip.side] });
+        else seen.sides.push(hip.side);
+      }
+    }
+    for (const [why, { rec, sides }] of byWhy) {
+      const key = `${why}|${sides.join(',')}`;
+      const line = lines.get(key) ?? { names: [], why: `${why}${onlyFor(a, sides)}` };
+      line.names.push(`${MODALITY[modality].name} ${grade(rec)}`);
+      lines.set(key, line);
+    }
+  }
+  return [...lines.values()].map((l) => `- ${capitalise(l.names.join(', '))}: ${l.why}`);
+}
+
+/** Caveats that always go with a modality (clinical-spec.md 5.1: core decompression). */
+function noteLines(a: Assessment): string[] {
+  const out: string[] = [];
+  for (const modality of MODALITY_IDS) {
+    const seen = new Map<string, HipSide[]>();
+    for (const hip of a.hips) {
+      const rec = hip.recommendations.find((r) => r.modality === modality && (r.status === 'recommended' || r.status === 'consider'));
+      if (rec === undefined) continue;
+      const parts = [...(rec.notes ?? []).map(sentence)];
+      if (rec.combinations !== undefined && rec.combinations.length > 0) {
+        parts.push(`A1 combinations (GL2025 Table 11): ${rec.combinations.join(', ')}.`);
+      }
+      if (parts.length === 0) continue;
+      const text = parts.join(' ');
+      seen.set(text, [...(seen.get(text) ?? []), hip.side]);
+    }
+    for (const [text, sides] of seen) {
+      out.push(`- ${capitalise(MODALITY[modality].name)}${onlyFor(a, sides)}: ${text}`);
+    }
+  }
+  return out;
+}
+
+const RISK_FACTOR_TEXT: Readonly<Record<string, string>> = {
+  smoking: 'smoking (cessation)',
+  alcohol: 'alcohol (cessation)',
+  overweight: 'overweight (weight reduction)',
+  diabetes: 'diabetes (glucose control)',
+};
+
+/** Engine reason codes such as "early-stage" read as words; free text passes through. */
+function words(reason: string): string {
+  return /^[a-z0-9]+(-[a-z0-9]+)+$/.test(reason) ? reason.replace(/-/g, ' ') : reason;
+}
+
+function nextImagingCell(hip: HipAssessment): string {
+  const fu = hip.followUp;
+  const need = followUpNeed(hip);
+  const study = studyName(need.modality, need.side === 'both' ? 'both' : hip.side);
+  const last = fu.lastStudy === null ? 'no imaging on record' : `last ${fu.lastStudy}`;
+  return `${study}, ${fu.overdue ? `**overdue** since ${fu.due}` : `due ${fu.due}`} (every ${String(fu.intervalMonths)} months; ${last})`;
+}
+
+function summaryLine(a: Assessment): string {
+  const many = a.hips.length > 1;
+  const first = a.hips[0];
+  const stagePart = many || first === undefined
+    ? `ONFH: ${a.hips.map((h) => `${h.side === 'unknown' ? 'side not recorded' : h.side} ${stageText(h.stage)}`).join(', ')}`
+    : `${first.side === 'unknown' ? 'Hip ONFH (side not recorded)' : `${hipName(first.side)} ONFH`}: ${stageText(first.stage)}${sizeText(first) === undefined ? '' : `, ${first.sizeCategory ?? ''} lesion`}`;
+  const care = a.conservativeCare.indicated ? ' · conservative care' : '';
+  const next = [...a.hips].sort((x, y) => x.followUp.due.localeCompare(y.followUp.due))[0];
+  const nextPart = next === undefined
+    ? ''
+    : ` · next: ${shortStudy(followUpNeed(next), many)} ${next.followUp.overdue ? 'overdue since' : 'due'} ${next.followUp.due}`;
+  return clip(`${stagePart}${care}${nextPart}`);
+}
+
+function summaryCard(a: Assessment, ctx: CardContext): CardDraft {
+  const header = `| | ${a.hips.map((h) => hipName(h.side)).join(' | ')} |`;
+  const rule = `|---|${a.hips.map(() => '---').join('|')}|`;
+  const row = (label: string, f: (h: HipAssessment) => string): string => `| ${label} | ${a.hips.map((h) => cell(f(h))).join(' | ')} |`;
+  const table = [
+    header,
+    rule,
+    row('Stage', (h) => stageText(h.stage)),
+    row('Lesion size', (h) => sizeText(h) ?? 'unknown'),
+    row('Next imaging', nextImagingCell),
+    ...(a.hips.some((h) => h.progressionRisk.high)
+      ? [row('Progression risk', (h) => (h.progressionRisk.high ? `high: ${h.progressionRisk.factors.map(words).join(', ')}` : 'not high'))]
+      : []),
+  ];
+
+  const sections: string[] = [table.join('\n')];
+  if (a.conservativeCare.indicated) {
+    const why = a.conservativeCare.reasons.map(words).join('; ');
+    sections.push(`**Conservative (non-surgical) care is the indicated path**${why === '' ? '' : `: ${why}`} (TCM).`);
+  }
+  for (const status of STATUS_ORDER) {
+    let lines: string[];
+    if (status === 'not-recommended' || status === 'contraindicated') lines = reasonLines(a, status);
+    else lines = groupedLines(a, entriesByStatus(a, status), (e) => status === 'consider' && e.rec.strength === 1);
+    if (lines.length > 0) sections.push([STATUS_HEADING[status], ...lines].join('\n'));
+  }
+  const notes = noteLines(a);
+  if (notes.length > 0) sections.push(['**Notes**', ...notes].join('\n'));
+  const risks = a.riskFactors.filter((r) => r.id !== 'corticosteroid-exposure').map((r) => RISK_FACTOR_TEXT[r.id] ?? words(r.id));
+  if (risks.length > 0) sections.push(`**Risk factors to address**: ${[...new Set(risks)].join(', ')}.`);
+  if (a.dataGaps.length > 0) sections.push(['**Data to complete**', ...a.dataGaps.map((g) => `- ${sentence(g.message)}`)].join('\n'));
+  sections.push('_GRADE (GL2025 Table 1): evidence A high to D very low; strength 1 strong, 2 weak, 3 no clear recommendation._');
+
+  return {
+    summary: summaryLine(a),
+    detail: sections.join('\n\n'),
+    indicator: 'info',
+    links: guidelineLinks(ctx, 'Guideline: non-surgical treatment of ONFH (GL2025)'),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Card: data that blocks staging, the other hip never imaged, side not recorded (info)
+
+function dataGapCard(a: Assessment, ctx: CardContext, alreadyOrdered: readonly ImagingOrder[]): CardDraft | undefined {
+  const imaging = gapImagingNeeds(a).filter((g) => !alreadyOrdered.some((o) => covers(o, g.need)));
+  const sideUnknown = a.dataGaps.some((g) => g.code === 'side-unknown');
+  const shorts = [...imaging.map((g) => g.short), ...(sideUnknown ? ['side of the diagnosis not recorded'] : [])];
+  if (shorts.length === 0) return undefined;
+
+  const lines = imaging.map((g) => `- ${g.line}`);
+  if (sideUnknown) lines.push('- **Side not recorded**: the ONFH diagnosis names no hip. Record the side on the Condition (code or body site) so findings, follow-up and orders can be attributed.');
+  const { orders } = planImaging(imaging.map((g) => g.need));
+
+  let summary: string;
+  const one = imaging[0];
+  if (shorts.length > 1 || one === undefined) {
+    summary = shorts.length === 1 ? 'Side of the ONFH diagnosis not recorded: add it to the Condition' : `Data needed: ${shorts.join('; ')}`;
+  } else if (one.gap.code === 'contralateral-hip-not-imaged') {
+    summary = `${capitalise(one.short)}: non-traumatic ONFH is often bilateral (70–80 %); evaluate both hips`;
+  } else {
+    summary = `${capitalise(one.short)}: no staging findings on record; MRI is the staging study`;
+  }
+  return {
+    summary: clip(summary),
+    detail: lines.join('\n'),
+    indicator: 'info',
+    ...orderSuggestions(orders, ctx.patientId),
+  };
+}
