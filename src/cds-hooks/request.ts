@@ -1,0 +1,126 @@
+/**
+ * CDS Hooks 2.0 request wire types and their zod schemas: the service call ("Calling a CDS
+ * Service › HTTP Request"), `fhirAuthorization` ("Passing the Access Token to the CDS Service"),
+ * `prefetch` ("Prefetch Template"), and the contexts of the three hooks we answer, from the
+ * HL7 CDS Hooks Library (patient-view, order-select, order-sign, hookVersion 1.0).
+ * Spec: https://cds-hooks.hl7.org/2.0/ (source HL7/cds-hooks input/pagecontent/index.md).
+ */
+import { z } from 'zod';
+
+/** FHIR R4 `id` (datatypes.html#id): also what keeps an id from adding a query parameter or path segment. */
+export const FhirIdSchema = z.string().regex(/^[A-Za-z0-9\-.]{1,64}$/, 'must be a FHIR id ([A-Za-z0-9-.], 1 to 64 characters)');
+
+const userReference = (types: readonly [string, ...string[]]) =>
+  z
+    .string()
+    .regex(new RegExp(`^(${types.join('|')})/[A-Za-z0-9\\-.]{1,64}$`), `must be a reference ${types.join(' | ')}/{id}`);
+
+/** `ResourceType/id`, as in order-select `selections` ("MedicationRequest/103"). */
+export const RelativeReferenceSchema = z.string().regex(/^[A-Z][A-Za-z]+\/[A-Za-z0-9\-.]{1,64}$/, 'must be a relative reference ResourceType/id');
+
+/** Any FHIR resource: only `resourceType` (and `id`, when present) is checked at the HTTP edge. */
+export const FhirResourceSchema = z.looseObject({
+  resourceType: z.string().regex(/^[A-Z][A-Za-z]{1,63}$/, 'must be a FHIR resource type'),
+  id: FhirIdSchema.optional(),
+});
+
+/**
+ * order-select / order-sign `draftOrders`: "A Bundle of FHIR request resources". The Library's own
+ * examples omit `Bundle.type`, so it is not required here.
+ */
+export const DraftOrdersSchema = z.looseObject({
+  resourceType: z.literal('Bundle'),
+  type: z.string().min(1).optional(),
+  entry: z.array(z.looseObject({ resource: FhirResourceSchema })).optional(),
+});
+
+/** CDS Hooks 2.0 "Passing the Access Token": every field REQUIRED but `patient` (CONDITIONAL). */
+export const FhirAuthorizationSchema = z.object({
+  access_token: z.string().min(1),
+  token_type: z.literal('Bearer'),
+  expires_in: z.number().int().nonnegative(),
+  scope: z.string().min(1),
+  subject: z.string().min(1),
+  patient: FhirIdSchema.optional(),
+});
+
+/**
+ * The prefetch object: key → the FHIR resource (often a searchset Bundle) or `null` ("the CDS
+ * Client has no data to populate a template prefetch key"). An OperationOutcome is a resource too:
+ * it reports a prefetch the client could not do.
+ */
+export const PrefetchSchema = z.record(z.string().min(1), FhirResourceSchema.nullable());
+
+/** patient-view context (CDS Hooks Library patient-view 1.0). */
+export const PatientViewContextSchema = z.object({
+  userId: userReference(['Practitioner', 'PractitionerRole', 'Patient', 'RelatedPerson']),
+  patientId: FhirIdSchema,
+  encounterId: FhirIdSchema.optional(),
+});
+
+const orderContextFields = {
+  userId: userReference(['Practitioner', 'PractitionerRole']),
+  patientId: FhirIdSchema,
+  encounterId: FhirIdSchema.optional(),
+  draftOrders: DraftOrdersSchema,
+};
+
+/** order-sign context (CDS Hooks Library order-sign 1.0). */
+export const OrderSignContextSchema = z.object(orderContextFields);
+
+/**
+ * order-select context (CDS Hooks Library order-select 1.0): `selections` "references FHIR
+ * resources in the draftOrders Bundle", so each must name one of them.
+ */
+export const OrderSelectContextSchema = z
+  .object({ ...orderContextFields, selections: z.array(RelativeReferenceSchema).min(1) })
+  .superRefine((ctx, issues) => {
+    const inBundle = new Set((ctx.draftOrders.entry ?? []).map((e) => `${e.resource.resourceType}/${e.resource.id ?? ''}`));
+    ctx.selections.forEach((selection, i) => {
+      if (!inBundle.has(selection)) {
+        issues.addIssue({ code: 'custom', path: ['selections', i], message: 'is not a resource of context.draftOrders' });
+      }
+    });
+  });
+
+const requestFields = {
+  /** "A universally unique identifier (UUID) for this particular hook call". */
+  hookInstance: z.uuid(),
+  /** "The base URL of the CDS Client's FHIR server"; https in production is the security layer's call. */
+  fhirServer: z
+    .url({ protocol: /^https?$/ })
+    .transform((u) => u.replace(/\/+$/, ''))
+    .optional(),
+  fhirAuthorization: FhirAuthorizationSchema.optional(),
+  prefetch: PrefetchSchema.optional(),
+};
+
+/** "If fhirAuthorization is provided, this field [fhirServer] is REQUIRED." */
+function fhirServerWithToken(req: { fhirServer?: string | undefined; fhirAuthorization?: unknown }, issues: z.RefinementCtx): void {
+  if (req.fhirAuthorization !== undefined && req.fhirServer === undefined) {
+    issues.addIssue({ code: 'custom', path: ['fhirServer'], message: 'is required when fhirAuthorization is given' });
+  }
+}
+
+export const PatientViewRequestSchema = z
+  .object({ hook: z.literal('patient-view'), ...requestFields, context: PatientViewContextSchema })
+  .superRefine(fhirServerWithToken);
+export const OrderSelectRequestSchema = z
+  .object({ hook: z.literal('order-select'), ...requestFields, context: OrderSelectContextSchema })
+  .superRefine(fhirServerWithToken);
+export const OrderSignRequestSchema = z
+  .object({ hook: z.literal('order-sign'), ...requestFields, context: OrderSignContextSchema })
+  .superRefine(fhirServerWithToken);
+
+export const CdsRequestSchema = z.discriminatedUnion('hook', [PatientViewRequestSchema, OrderSelectRequestSchema, OrderSignRequestSchema]);
+
+export type CdsRequest = z.output<typeof CdsRequestSchema>;
+export type HookName = CdsRequest['hook'];
+export type HookContext = CdsRequest['context'];
+export type FhirAuthorization = z.output<typeof FhirAuthorizationSchema>;
+
+export const HOOK_REQUEST_SCHEMAS = {
+  'patient-view': PatientViewRequestSchema,
+  'order-select': OrderSelectRequestSchema,
+  'order-sign': OrderSignRequestSchema,
+} as const satisfies Record<HookName, z.ZodType>;

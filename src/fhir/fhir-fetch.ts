@@ -1,0 +1,123 @@
+/**
+ * Fetching one prefetch query from the CDS client's FHIR server (CDS Hooks 2.0 "FHIR Resource
+ * Access"): the only module that talks to a FHIR server.
+ *
+ * Built on fhir-kit-client (the project's FHIR client). It passes `signal` and any other fetch
+ * option through to node's fetch, so the one time budget of a hook call is an AbortSignal shared
+ * by every request, and `redirect: 'manual'` keeps a 3xx from carrying the bearer token to
+ * another host: a redirect is an error here, never followed. Its `nextPage()` follows any URL, so
+ * paging is done here instead: each `next` link must stay on the fhirServer's origin (the token
+ * must never go elsewhere) and a link already visited ends the paging (a loop of next links).
+ */
+import { Client } from 'fhir-kit-client';
+import { recordFhirFetch } from '../metrics/index.js';
+import { bundleResources, isBundle, nextPageUrl } from './bundle.js';
+import { isOperationOutcome } from './operation-outcome.js';
+import { isReadTemplate, templateResourceType } from './prefetch-template.js';
+
+export interface FhirTarget {
+  /** The request's fhirServer, without a trailing slash. */
+  readonly baseUrl: string;
+  /** fhirAuthorization.access_token: sent as `Authorization: Bearer …` to baseUrl only. */
+  readonly accessToken: string;
+}
+
+export type FetchResult =
+  | { readonly ok: true; readonly resources: readonly fhir4.FhirResource[] }
+  | { readonly ok: false; readonly reason: string };
+
+export interface FetchLimits {
+  /** The hook call's time budget (FHIR_TIMEOUT_MS), shared by every query and page. */
+  readonly signal: AbortSignal;
+  /** FHIR_MAX_PAGES: most Bundle pages read per query. */
+  readonly maxPages: number;
+}
+
+export function fhirClient(target: FhirTarget): Client {
+  return new Client({ baseUrl: target.baseUrl, bearerToken: target.accessToken });
+}
+
+interface HttpishError {
+  readonly name?: string;
+  readonly response?: { readonly status?: number; readonly data?: unknown };
+}
+
+/** Why a request failed, in words safe to return to the CDS client (no URL, no token, no body). */
+function failureReason(error: unknown, signal: AbortSignal): string {
+  if (signal.aborted) return 'the FHIR time budget was spent';
+  const e = error as HttpishError;
+  const status = e.response?.status;
+  if (typeof status === 'number') {
+    if (status >= 200 && status < 300) return 'the FHIR server answered with malformed JSON';
+    if (status >= 300 && status < 400) return `the FHIR server answered with a redirect (HTTP ${status}), which is not followed`;
+    return `the FHIR server answered HTTP ${status}`;
+  }
+  return 'the FHIR server could not be reached';
+}
+
+async function getJson(client: Client, url: string, signal: AbortSignal): Promise<unknown> {
+  // redirect: 'manual' → a 3xx is an error (see the module comment); fetch never re-sends the token.
+  return client.request(url, { options: { signal, redirect: 'manual' } });
+}
+
+/**
+ * Reads every page of one query. A read (`Patient/1`) must answer that resource type; a search must
+ * answer `searchset` Bundles. Stops at a visited link; fails on a link off the fhirServer's origin or
+ * when more than `maxPages` pages would be needed (a partial record could hide a contraindication).
+ */
+export async function fetchPages(client: Client, target: FhirTarget, start: string | { readonly bundle: fhir4.Bundle }, limits: FetchLimits): Promise<FetchResult> {
+  const origin = new URL(target.baseUrl).origin;
+  const resources: fhir4.FhirResource[] = [];
+  const visited = new Set<string>();
+  let page: unknown;
+  if (typeof start === 'string') {
+    visited.add(new URL(start, `${target.baseUrl}/`).href);
+    page = await getJson(client, start, limits.signal);
+    if (isReadTemplate(start)) {
+      const expected = templateResourceType(start);
+      if (isOperationOutcome(page) || (page as { resourceType?: unknown }).resourceType !== expected) {
+        return { ok: false, reason: `the FHIR server did not answer a ${expected} resource` };
+      }
+      return { ok: true, resources: [page as fhir4.FhirResource] };
+    }
+  } else {
+    page = start.bundle;
+  }
+  for (let pages = 1; ; pages++) {
+    if (!isBundle(page) || (typeof start === 'string' && page.type !== 'searchset')) {
+      return { ok: false, reason: 'the FHIR server did not answer a searchset Bundle' };
+    }
+    resources.push(...bundleResources(page));
+    const next = nextPageUrl(page);
+    if (next === undefined) return { ok: true, resources };
+    let nextUrl: URL;
+    try {
+      nextUrl = new URL(next, `${target.baseUrl}/`);
+    } catch {
+      return { ok: false, reason: 'a next link of the FHIR server is not a URL' };
+    }
+    if (nextUrl.origin !== origin) {
+      return { ok: false, reason: 'a next link leaves the fhirServer origin; it is not followed' };
+    }
+    if (visited.has(nextUrl.href)) return { ok: true, resources };
+    visited.add(nextUrl.href);
+    if (pages >= limits.maxPages) {
+      return { ok: false, reason: `more than ${limits.maxPages} pages (FHIR_MAX_PAGES) of results` };
+    }
+    page = await getJson(client, nextUrl.href, limits.signal);
+  }
+}
+
+/** One query, timed and counted for the metrics; never throws. */
+export async function fetchQuery(client: Client, target: FhirTarget, start: string | { readonly bundle: fhir4.Bundle }, resourceType: string, limits: FetchLimits): Promise<FetchResult> {
+  const began = performance.now();
+  let result: FetchResult;
+  try {
+    result = await fetchPages(client, target, start, limits);
+  } catch (error) {
+    result = { ok: false, reason: failureReason(error, limits.signal) };
+  }
+  const outcome = result.ok ? 'ok' : limits.signal.aborted ? 'timeout' : 'error';
+  recordFhirFetch(resourceType, performance.now() - began, outcome);
+  return result;
+}

@@ -1,0 +1,56 @@
+/**
+ * Assembling one patient's record from prefetch slots and FHIR search results: pure, no I/O.
+ * The record is what the engine sees, so anything that is not this patient's is left out here.
+ */
+
+export interface PatientRecord {
+  readonly patientId: string;
+  readonly resources: readonly fhir4.FhirResource[];
+}
+
+/** `Patient/123`, `https://ehr/fhir/Patient/123`, `Patient/123/_history/2` → { type, id }. */
+export function parseReference(reference: string): { readonly type: string; readonly id: string } | null {
+  const match = /(?:^|\/)([A-Z][A-Za-z]+)\/([A-Za-z0-9\-.]{1,64})(?:\/_history\/[A-Za-z0-9\-.]{1,64})?$/.exec(reference);
+  return match?.[1] !== undefined && match[2] !== undefined ? { type: match[1], id: match[2] } : null;
+}
+
+/**
+ * Whether a resource belongs to the patient: Patient by its id; other resources by the reference in
+ * `subject` or `patient` (the compartment links of the resources we read). A resource with no such
+ * reference string (e.g. Medication) is not patient-specific and is kept.
+ */
+export function belongsToPatient(resource: fhir4.FhirResource, patientId: string): boolean {
+  if (resource.resourceType === 'Patient') return resource.id === patientId;
+  for (const field of ['subject', 'patient'] as const) {
+    const ref = (resource as Partial<Record<typeof field, unknown>>)[field];
+    if (typeof ref !== 'object' || ref === null) continue;
+    const reference = (ref as { reference?: unknown }).reference;
+    if (typeof reference !== 'string') continue;
+    const parsed = parseReference(reference);
+    if (parsed?.type !== 'Patient' || parsed.id !== patientId) return false;
+  }
+  return true;
+}
+
+/**
+ * One record from several lists of resources: OperationOutcomes dropped, other patients' resources
+ * dropped, duplicates (same type and id, e.g. a Condition both prefetched and fetched) kept once,
+ * the first seen winning.
+ */
+export function assemblePatientRecord(patientId: string, lists: Iterable<readonly fhir4.FhirResource[]>): PatientRecord {
+  const seen = new Set<string>();
+  const resources: fhir4.FhirResource[] = [];
+  for (const list of lists) {
+    for (const resource of list) {
+      if (resource.resourceType === 'OperationOutcome') continue;
+      if (!belongsToPatient(resource, patientId)) continue;
+      if (resource.id !== undefined) {
+        const key = `${resource.resourceType}/${resource.id}`;
+        if (seen.has(key)) continue;
+        seen.add(key);
+      }
+      resources.push(resource);
+    }
+  }
+  return { patientId, resources };
+}
