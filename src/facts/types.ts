@@ -113,6 +113,18 @@ export interface PatientFacts {
   readonly contraindications: Readonly<Partial<Record<ContraindicationId, readonly string[]>>>;
   /** Platelets < 50×10⁹/L counts as a severe hematologic disorder (spec section 9). */
   readonly plateletsLow: boolean;
+  /** Newest platelet count, in 10⁹/L (spec section 9). Added by the facts team; optional. */
+  readonly platelets?: ScoreFact | null;
+  /** Newest eGFR (LOINC 98979-8, 33914-3), mL/min/1.73 m² as sent (spec section 9). Optional. */
+  readonly egfr?: ScoreFact | null;
+  /** Newest INR (LOINC 6301-6, 34714-6) (spec section 9). Optional. */
+  readonly inr?: ScoreFact | null;
+  /**
+   * Imaging of each hip, affected or not, oldest first: sided studies, both-hips/pelvis studies,
+   * and unsided studies when exactly one sided hip is affected. For spec section 8's
+   * contralateral-hip MRI (HipFacts exist only for affected hips). Optional.
+   */
+  readonly imagingBySide?: Readonly<Record<'left' | 'right', readonly ImagingFact[]>>;
   /** Data gaps found while reading: side-unknown, finding-side-unknown, implausible-value. */
   readonly dataGaps: readonly {
     readonly code: string;

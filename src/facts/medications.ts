@@ -1,0 +1,119 @@
+/**
+ * What a MedicationRequest or MedicationStatement prescribes (clinical-spec.md section 9): the
+ * medication codes themselves, else the ingredients of a contained or referenced Medication, else
+ * (last resort, reported in notes) keywords in the text.
+ */
+import { readSites } from './anatomy.js';
+import { arr, codingsOf, conceptLabel, conceptText, isRecord, rec, str, type Json } from './read.js';
+import type { ValueSets } from './valuesets.js';
+
+export type MatchedBy = 'code' | 'ingredient' | 'text';
+
+export interface MedicationReading {
+  /** Medication value-set values found ('alendronate', 'systemic-corticosteroid', …) and how. */
+  readonly kinds: ReadonlyMap<string, MatchedBy>;
+  readonly display: string;
+  /** A non-systemic route (topical, inhaled, intra-articular, …) when the order names one. */
+  readonly nonSystemicRoute: string | undefined;
+  /** The dosage site names a hip. */
+  readonly hipSite: boolean;
+  /** The side named by the dosage site, if any. */
+  readonly siteSide: 'left' | 'right' | 'bilateral' | undefined;
+}
+
+/** Looks a referenced resource up: "#id" among the contained, "Type/id" among the others. */
+export type Resolver = (owner: Json, reference: unknown, resourceType: string) => Json | undefined;
+
+const REF_TAIL = /(?:^|\/)([A-Za-z]+)\/([^/]+)(?:\/_history\/[^/]*)?$/;
+
+/** Builds a resolver over the resources of a request (Medication, Device, … by id). */
+export function makeResolver(resources: readonly unknown[]): Resolver {
+  const byKey = new Map<string, Json>();
+  for (const r of resources) {
+    if (!isRecord(r)) continue;
+    const type = str(r.resourceType);
+    const id = str(r.id);
+    if (type !== undefined && id !== undefined && (type === 'Medication' || type === 'Device')) byKey.set(`${type}/${id}`, r);
+  }
+  return (owner, reference, resourceType) => {
+    const ref = str(rec(reference)?.reference);
+    if (ref === undefined || ref.length > 512) return undefined;
+    if (ref.startsWith('#')) {
+      const id = ref.slice(1);
+      for (const c of arr(owner.contained)) {
+        if (isRecord(c) && c.id === id && c.resourceType === resourceType) return c;
+      }
+      return undefined;
+    }
+    const m = REF_TAIL.exec(ref);
+    if (m?.[1] !== resourceType) return undefined;
+    return byKey.get(`${resourceType}/${m[2] ?? ''}`);
+  };
+}
+
+function addKind(kinds: Map<string, MatchedBy>, kind: string, by: MatchedBy) {
+  if (!kinds.has(kind)) kinds.set(kind, by);
+}
+
+export function readMedication(valueSets: ValueSets, resource: Json, resolve: Resolver): MedicationReading {
+  const kinds = new Map<string, MatchedBy>();
+  const concept = resource.medicationCodeableConcept;
+  const medication = resolve(resource, resource.medicationReference, 'Medication');
+
+  // spec 9: a code in the request itself (an ingredient coding sent beside the product's)
+  for (const c of codingsOf(concept)) {
+    for (const m of valueSets.lookup(c.system, c.code)) if (m.valueSet === 'medication') addKind(kinds, m.value, 'code');
+  }
+  if (medication !== undefined) {
+    for (const c of codingsOf(medication.code)) {
+      for (const m of valueSets.lookup(c.system, c.code)) if (m.valueSet === 'medication') addKind(kinds, m.value, 'code');
+    }
+    // spec 9: a product code is matched through its Medication.ingredient
+    for (const ing of arr(medication.ingredient)) {
+      for (const c of codingsOf(rec(ing)?.itemCodeableConcept)) {
+        for (const m of valueSets.lookup(c.system, c.code)) {
+          if (m.valueSet === 'medication') addKind(kinds, m.value, 'ingredient');
+        }
+      }
+    }
+  }
+
+  const texts = [conceptText(concept)];
+  if (medication !== undefined) {
+    texts.push(conceptText(medication.code), conceptText(medication.form));
+    for (const ing of arr(medication.ingredient)) texts.push(conceptText(rec(ing)?.itemCodeableConcept));
+  }
+  const display = str(rec(resource.medicationReference)?.display);
+  if (display !== undefined) texts.push(display.slice(0, 2000).toLowerCase());
+  const medicationText = texts.filter((t) => t.length > 0).join(' | ');
+  if (kinds.size === 0 && medicationText.length > 0) {
+    // spec 9: text as the last resort (the caller logs it)
+    for (const m of valueSets.matchText('medication', medicationText)) addKind(kinds, m.value, 'text');
+  }
+
+  // routes and sites: MedicationRequest.dosageInstruction, MedicationStatement.dosage
+  let nonSystemicRoute: string | undefined;
+  const sites: unknown[] = [];
+  const dosages = [...arr(resource.dosageInstruction), ...arr(resource.dosage)];
+  for (const d of dosages) {
+    const dosage = rec(d);
+    if (dosage === undefined) continue;
+    for (const c of codingsOf(dosage.route)) {
+      nonSystemicRoute ??= valueSets.find('non-systemic-route', c.system, c.code)?.value;
+    }
+    const routeText = [conceptText(dosage.route), str(dosage.text)?.slice(0, 2000).toLowerCase() ?? ''].join(' | ');
+    nonSystemicRoute ??= valueSets.matchText('non-systemic-route', routeText)[0]?.value;
+    if (dosage.site !== undefined) sites.push(dosage.site);
+  }
+  // the product itself may say it (hydrocortisone 1 % cream, budesonide inhaler)
+  nonSystemicRoute ??= valueSets.matchText('non-systemic-route', medicationText)[0]?.value;
+  const site = readSites(valueSets, sites);
+
+  return {
+    kinds,
+    display: conceptLabel(concept) ?? conceptLabel(medication?.code) ?? display?.slice(0, 200) ?? 'medication',
+    nonSystemicRoute,
+    hipSite: site.site !== undefined && site.site !== 'femur',
+    siteSide: site.side,
+  };
+}
