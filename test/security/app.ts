@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { buildApp } from '../../src/app.js';
+import { buildApp, type BuildAppOptions } from '../../src/app.js';
 import { fhirServerRefusal, registerSecurity, type SecurityOptions } from '../../src/auth/index.js';
 import { testConfig, type Config } from '../../src/config.js';
 import { LogSink, PUBLIC_BASE_URL } from './helpers.js';
@@ -22,10 +22,10 @@ export function securityConfig(env: Env = {}): Config {
   return testConfig({ LOG_LEVEL: 'info', PUBLIC_BASE_URL, AUTH_MODE: 'jwt', ...env });
 }
 
-export async function startApp(env: Env = {}): Promise<AppUnderTest> {
+export async function startApp(env: Env = {}, options: Omit<BuildAppOptions, 'logStream'> = {}): Promise<AppUnderTest> {
   const logs = new LogSink();
   const config = securityConfig(env);
-  const app = await buildApp(config, { logStream: logs });
+  const app = await buildApp(config, { ...options, logStream: logs });
   await app.ready();
   return { app, logs, config };
 }
