@@ -40,11 +40,15 @@ export interface CodingLike {
   readonly display: string | undefined;
 }
 
-/** The codings of a CodeableConcept (or of a lone Coding, as ImagingStudy.series.bodySite is). */
+/**
+ * The codings of a CodeableConcept, of a lone Coding (ImagingStudy.series.bodySite), or of a list
+ * of Codings (ImagingStudy.modality).
+ */
 export function codingsOf(concept: unknown): CodingLike[] {
+  if (Array.isArray(concept)) return concept.flatMap((x) => (Array.isArray(x) ? [] : codingsOf(x)));
   const c = rec(concept);
   if (c === undefined) return [];
-  const list = Array.isArray(c.coding) ? c.coding : 'code' in c || 'system' in c ? [c] : [];
+  const list = Array.isArray(c.coding) ? c.coding : 'code' in c || 'system' in c || 'display' in c ? [c] : [];
   const out: CodingLike[] = [];
   for (const item of list) {
     const coding = rec(item);
