@@ -53,7 +53,7 @@ function suggestionsOf(check: OrderCheck, a: Assessment, ctx: CardContext): Pick
         label: `Order ${aid === 'crutches' ? 'crutches' : 'a walking frame'} instead`,
         actions: [
           deleteDraft(check),
-          { type: 'create', description: `Draft order: ${walkingAidName(aid)}`, resource: walkingAidDeviceRequest(aid, forHips, ctx.patientId) },
+          { type: 'create', description: `Create a draft order: ${walkingAidName(aid)}`, resource: walkingAidDeviceRequest(aid, forHips, ctx.patientId) },
         ],
       }));
       return { suggestions, selectionBehavior: 'at-most-one' };

@@ -62,7 +62,7 @@ function shortStudy(need: ImagingNeed, manyHips: boolean): string {
 function orderSuggestion(order: ImagingOrder, patientId: string): Omit<Suggestion, 'uuid'> {
   return {
     label: `Order ${order.name}`,
-    actions: [{ type: 'create', description: `Draft order: ${order.name} (LOINC ${order.loinc}), reason ONFH`, resource: imagingServiceRequest(order, patientId) }],
+    actions: [{ type: 'create', description: `Create a draft order: ${order.name}; LOINC ${order.loinc}; reason: ONFH`, resource: imagingServiceRequest(order, patientId) }],
   };
 }
 
@@ -129,10 +129,12 @@ function imagingOverdueCard(a: Assessment, ctx: CardContext): { draft: CardDraft
 
   const lines = overdue.map((hip) => {
     const fu = hip.followUp;
-    const study = studyName(fu.modality, followUpNeed(hip).side === 'both' ? 'both' : hip.side);
-    const last = fu.lastStudy === null ? 'no imaging on record' : `last study ${fu.lastStudy}`;
+    const study = capitalise(studyName(fu.modality, followUpNeed(hip).side === 'both' ? 'both' : hip.side));
+    const when = fu.lastStudy === null
+      ? `${study}: no imaging on record, due now.`
+      : `${study} every ${String(fu.intervalMonths)} months: last study ${fu.lastStudy}, due ${fu.due}.`;
     const why = fu.reasons !== undefined && fu.reasons.length > 0 ? ` Why: ${fu.reasons.join('; ')}.` : '';
-    return `- **${hipName(hip.side)}** (${stageText(hip.stage)}): ${study} every ${String(fu.intervalMonths)} months; ${last}, due ${fu.due}.${why}`;
+    return `- **${hipName(hip.side)}** (${stageText(hip.stage)}): ${when}${why}`;
   });
   for (const g of gapNeeds) lines.push(`- ${g.line}`);
   for (const n of unorderable) {
@@ -183,7 +185,7 @@ function surgicalEvaluationCard(a: Assessment, ctx: CardContext): CardDraft | un
       label: 'Refer to orthopaedic surgery',
       actions: [{
         type: 'create',
-        description: `Draft referral to orthopaedic surgery: surgical evaluation of the ${hipsPhrase(hips.map((h) => h.side))}`,
+        description: `Create a draft referral to orthopaedic surgery: surgical evaluation of the ${hipsPhrase(hips.map((h) => h.side))}`,
         resource: referralServiceRequest(hips, ctx.patientId),
       }],
     }],
@@ -255,14 +257,18 @@ function entriesByStatus(a: Assessment, status: ListedStatus): Entry[] {
   return entries.sort((x, y) => x.rec.strength - y.rec.strength || x.rec.evidence.localeCompare(y.rec.evidence));
 }
 
-/** "(left hip only)" when a bilateral patient's entry is not about every hip. */
-function onlyFor(a: Assessment, sides: readonly HipSide[]): string {
-  return a.hips.length > 1 && sides.length < a.hips.length ? ` (${hipsPhrase(sides)} only)` : '';
+/** "left hip only" when a patient with more than one affected hip has an entry not about every hip. */
+function onlyFor(a: Assessment, sides: readonly HipSide[]): string | undefined {
+  return a.hips.length > 1 && sides.length < a.hips.length ? `${hipsPhrase(sides)} only` : undefined;
+}
+
+function qualified(text: string, qualifiers: readonly (string | undefined)[]): string {
+  const q = qualifiers.filter((x): x is string => x !== undefined && x !== '');
+  return q.length > 0 ? `${text} (${q.join('; ')})` : text;
 }
 
 function item(a: Assessment, e: Entry, withReasons: boolean): string {
-  const reasons = withReasons && e.rec.reasons.length > 0 ? `: ${e.rec.reasons.join('; ')}` : '';
-  return `${MODALITY[e.modality].name} ${grade(e.rec)}${onlyFor(a, e.sides)}${reasons}`;
+  return qualified(`${MODALITY[e.modality].name} ${grade(e.rec)}`, [onlyFor(a, e.sides), ...(withReasons ? e.rec.reasons : [])]);
 }
 
 function groupedLines(a: Assessment, entries: readonly Entry[], withReasons: (e: Entry) => boolean): string[] {
@@ -300,7 +306,7 @@ function reasonLines(a: Assessment, status: 'not-recommended' | 'contraindicated
     }
     for (const [why, { rec, sides }] of byWhy) {
       const key = `${why}|${sides.join(',')}`;
-      const line = lines.get(key) ?? { names: [], why: `${why}${onlyFor(a, sides)}` };
+      const line = lines.get(key) ?? { names: [], why: qualified(why, [onlyFor(a, sides)]) };
       line.names.push(`${MODALITY[modality].name} ${grade(rec)}`);
       lines.set(key, line);
     }
@@ -325,7 +331,7 @@ function noteLines(a: Assessment): string[] {
       seen.set(text, [...(seen.get(text) ?? []), hip.side]);
     }
     for (const [text, sides] of seen) {
-      out.push(`- ${capitalise(MODALITY[modality].name)}${onlyFor(a, sides)}: ${text}`);
+      out.push(`- ${qualified(capitalise(MODALITY[modality].name), [onlyFor(a, sides)])}: ${text}`);
     }
   }
   return out;
@@ -347,8 +353,15 @@ function nextImagingCell(hip: HipAssessment): string {
   const fu = hip.followUp;
   const need = followUpNeed(hip);
   const study = studyName(need.modality, need.side === 'both' ? 'both' : hip.side);
-  const last = fu.lastStudy === null ? 'no imaging on record' : `last ${fu.lastStudy}`;
-  return `${study}, ${fu.overdue ? `**overdue** since ${fu.due}` : `due ${fu.due}`} (every ${String(fu.intervalMonths)} months; ${last})`;
+  // clinical-spec.md section 8: no study on record → due on the evaluation date.
+  if (fu.lastStudy === null) return `${study}, **due now** (no imaging on record)`;
+  const when = fu.overdue ? `**overdue** since ${fu.due}` : `due ${fu.due}`;
+  return `${study}, ${when} (every ${String(fu.intervalMonths)} months; last ${fu.lastStudy})`;
+}
+
+function nextWhen(fu: HipAssessment['followUp']): string {
+  if (fu.lastStudy === null) return 'due now';
+  return fu.overdue ? `overdue since ${fu.due}` : `due ${fu.due}`;
 }
 
 function summaryLine(a: Assessment): string {
@@ -361,7 +374,7 @@ function summaryLine(a: Assessment): string {
   const next = [...a.hips].sort((x, y) => x.followUp.due.localeCompare(y.followUp.due))[0];
   const nextPart = next === undefined
     ? ''
-    : ` · next: ${shortStudy(followUpNeed(next), many)} ${next.followUp.overdue ? 'overdue since' : 'due'} ${next.followUp.due}`;
+    : ` · next: ${shortStudy(followUpNeed(next), many)} ${nextWhen(next.followUp)}`;
   return clip(`${stagePart}${care}${nextPart}`);
 }
 
