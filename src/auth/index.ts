@@ -3,8 +3,9 @@
  * headers, CORS. buildApp() calls registerSecurity once, before the routes.
  *
  * Order of the onRequest hooks (they run in registration order, before the body is read):
- *   1. load shedding (@fastify/under-pressure) → 503 + Retry-After, cheapest refusal first;
- *   2. security headers (@fastify/helmet), CORS (@fastify/cors, answers preflights itself);
+ *   1. security headers (@fastify/helmet), CORS (@fastify/cors, answers preflights itself), so
+ *      that every answer below carries them;
+ *   2. load shedding (@fastify/under-pressure) → 503 + Retry-After, before any real work;
  *   3. authenticate: verify the JWT of a hook or feedback call, then apply the rate limit keyed
  *      by the verified `iss` (else the IP, so failed attempts are limited too) → 429, then
  *      refuse a failed authentication → 401.
@@ -140,20 +141,6 @@ async function security(app: FastifyInstance, { config, verifier, status, option
   app.decorate('authMode', status.authMode);
   app.decorate('onfhSecurity', status);
 
-  await app.register(underPressure, {
-    maxEventLoopDelay: config.MAX_EVENT_LOOP_DELAY_MS,
-    retryAfter: RETRY_AFTER_S,
-    // Returning a body makes under-pressure send it (its typings say void; the code sends any
-    // non-null result), so the 503 is an OperationOutcome and the error handler is not involved.
-    pressureHandler: ((request: FastifyRequest, reply: FastifyReply, type: string, value: number | undefined) => {
-      if (OPERATIONAL_PATHS.has(pathOf(request.url))) return undefined;
-      request.log.warn({ pressure: { type, value } }, 'load shedding: answered 503');
-      void reply.code(503).header('retry-after', String(RETRY_AFTER_S));
-      return outcome('transient', 'Service Unavailable');
-    }) as unknown as FastifyUnderPressureOptions['pressureHandler'],
-    ...options.underPressure,
-  });
-
   // A JSON API: no content may be rendered, framed or scripted from it.
   await app.register(helmet, {
     global: true,
@@ -173,6 +160,20 @@ async function security(app: FastifyInstance, { config, verifier, status, option
       maxAge: 600,
     });
   }
+
+  await app.register(underPressure, {
+    maxEventLoopDelay: config.MAX_EVENT_LOOP_DELAY_MS,
+    retryAfter: RETRY_AFTER_S,
+    // Returning a body makes under-pressure send it (its typings say void; the code sends any
+    // non-null result), so the 503 is an OperationOutcome and the error handler is not involved.
+    pressureHandler: ((request: FastifyRequest, reply: FastifyReply, type: string, value: number | undefined) => {
+      if (OPERATIONAL_PATHS.has(pathOf(request.url))) return undefined;
+      request.log.warn({ pressure: { type, value } }, 'load shedding: answered 503');
+      void reply.code(503).header('retry-after', String(RETRY_AFTER_S));
+      return outcome('transient', 'Service Unavailable');
+    }) as unknown as FastifyUnderPressureOptions['pressureHandler'],
+    ...options.underPressure,
+  });
 
   // global: false → no per-route hook; the limiter runs inside authenticate, after the JWT is verified.
   await app.register(rateLimit, {

@@ -248,5 +248,6 @@ describe('refused tokens (401, reason in the log only)', () => {
 
   it('refuses an unknown service too, before saying it does not exist', async () => {
     await expectUnauthorized(undefined, 'no-authorization-header', '/cds-services/no-such-service');
+    await expectUnauthorized(undefined, 'no-authorization-header', '/cds-services/no/such/route');
   });
 });

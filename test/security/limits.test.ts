@@ -65,6 +65,7 @@ describe('load shedding', () => {
       const res = await under.app.inject({ method: 'POST', url: HOOK_PATH, headers: { authorization: await bearer(ehrKey) }, payload: hookBody() });
       expect(res.statusCode).toBe(503);
       expect(res.headers['retry-after']).toBe('5');
+      expect(res.headers['x-content-type-options']).toBe('nosniff');
       expect(res.json()).toEqual({ resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'transient', details: { text: 'Service Unavailable' } }] });
       expect((await under.app.inject({ method: 'GET', url: '/healthz' })).statusCode).toBe(200);
     } finally {
