@@ -1,0 +1,123 @@
+/**
+ * PatientFacts (typed, from src/facts) → the flat facts objects the rules see (src/rules/facts.ts).
+ * A hip's facts can be built "as of" an imaging date, from the findings observed up to that date,
+ * which is how the stage history of clinical-spec.md section 8 is made.
+ */
+import type { FindingId, FindingValue, HipFacts, PatientFacts, ScoreFact } from '../facts/types.js';
+import { FINDING_IDS } from '../facts/types.js';
+import type { FactValue } from '../rules/facts.js';
+import { ageOn, monthsElapsed } from './dates.js';
+
+export type MutableFacts = Record<string, FactValue | Record<string, FactValue>>;
+
+/** Patient-level facts (clinical-spec.md sections 6, 9, 10). */
+export function patientRuleFacts(facts: PatientFacts, now: string): MutableFacts {
+  const c = facts.contraindications;
+  const has = (id: keyof typeof c): boolean => (c[id]?.length ?? 0) > 0;
+  const sides = new Set(facts.hips.map((h) => h.side));
+  const immune = has('immune-hematologic') || facts.plateletsLow;
+  const out: MutableFacts = {
+    age: facts.birthDate ? ageOn(facts.birthDate, now) : null,
+    sex: facts.sex,
+    bmi: facts.bmi?.value ?? null,
+    smoker: facts.smoker,
+    'audit-c': facts.auditC?.value ?? null,
+    'alcohol-use-disorder': facts.alcoholUseDisorder,
+    diabetes: facts.diabetes,
+    osteoporosis: facts.osteoporosis,
+    'corticosteroid-active': facts.corticosteroids.length > 0,
+    'affected-hip-count': facts.hips.length,
+    bilateral: sides.has('left') && sides.has('right'),
+    'contraindication-malignancy': has('malignancy'),
+    'contraindication-immune-hematologic': immune,
+    'contraindication-infection': has('infection'),
+    'contraindication-organ-failure': has('organ-failure'),
+    'contraindication-coagulopathy': has('coagulopathy'),
+  };
+  out['contraindication-any'] =
+    has('malignancy') || immune || has('infection') || has('organ-failure') || has('coagulopathy');
+  return out;
+}
+
+/** Newest value of each finding observed on or before `asOf` (dated observations only). */
+function findingsAsOf(hip: HipFacts, asOf: string): Partial<Record<FindingId, FindingValue>> {
+  const out: Partial<Record<FindingId, FindingValue>> = {};
+  const dates: Partial<Record<FindingId, string>> = {};
+  for (const o of hip.findingHistory) {
+    if (o.date === null || o.date > asOf) continue;
+    const before = dates[o.finding];
+    if (before === undefined || o.date >= before) {
+      out[o.finding] = o.value;
+      dates[o.finding] = o.date;
+    }
+  }
+  return out;
+}
+
+function scoresAsOf(scores: readonly ScoreFact[], asOf: string | null): readonly ScoreFact[] {
+  return asOf === null ? scores : scores.filter((s) => s.date !== null && s.date <= asOf);
+}
+
+export interface HipFactsOptions {
+  /** The date the facts describe: `now` for the assessment, an imaging date for stage history. */
+  readonly asOf: string;
+  /** true: the current picture (newest findings including undated ones); false: history. */
+  readonly current: boolean;
+  readonly contralateralMriOnRecord: boolean;
+}
+
+/** The per-hip facts object (patient facts included, so one object serves every rule). */
+export function hipRuleFacts(patient: MutableFacts, hip: HipFacts, opts: HipFactsOptions): MutableFacts {
+  const { asOf } = opts;
+  const findings = opts.current ? hip.findings : findingsAsOf(hip, asOf);
+  const out: MutableFacts = { ...patient };
+  for (const id of FINDING_IDS) out[id] = findings[id] ?? null;
+
+  // necrotic-extent given as a category (small/medium/large) is kept apart from the percent.
+  const extent = findings['necrotic-extent'];
+  out['necrotic-extent'] = typeof extent === 'number' ? extent : null;
+  out['necrotic-extent-category'] = typeof extent === 'string' ? extent : null;
+
+  let oldestCollapse: string | null = null;
+  let collapseEver = typeof findings['collapse-depth'] === 'number' && findings['collapse-depth'] > 0;
+  for (const o of hip.findingHistory) {
+    if (o.finding !== 'collapse-depth' || typeof o.value !== 'number' || o.value <= 0) continue;
+    if (o.date === null) {
+      if (opts.current) collapseEver = true;
+      continue;
+    }
+    if (o.date > asOf) continue;
+    collapseEver = true;
+    if (oldestCollapse === null || o.date < oldestCollapse) oldestCollapse = o.date;
+  }
+  out['collapse-ever'] = collapseEver;
+  out['collapse-months'] = oldestCollapse === null ? null : monthsElapsed(oldestCollapse, asOf);
+
+  const pain = scoresAsOf(hip.painScores, opts.current ? null : asOf);
+  out['pain-score'] = pain.at(-1)?.value ?? null;
+  out['pain-score-previous'] = pain.at(-2)?.value ?? null;
+  out['hip-pain-condition'] = hip.hipPainCondition;
+  // TCM counts referred knee pain as the clinical sign of progression; read when the facts carry it.
+  const knee = (hip as HipFacts & { readonly kneePainScores?: readonly ScoreFact[] }).kneePainScores ?? [];
+  out['knee-pain-score'] = scoresAsOf(knee, opts.current ? null : asOf).at(-1)?.value ?? null;
+  out['harris-score'] = scoresAsOf(hip.harrisScores, opts.current ? null : asOf).at(-1)?.value ?? null;
+
+  const imaging = hip.imaging.filter((i) => i.date <= asOf);
+  out['radiograph-on-record'] = imaging.some((i) => i.modality === 'CR' || i.modality === 'DX') || findings['xray-abnormal'] !== undefined;
+  out['mri-on-record'] = imaging.some((i) => i.modality === 'MR') || findings['mri-necrosis-sign'] !== undefined;
+  out['contralateral-mri-on-record'] = opts.contralateralMriOnRecord;
+
+  out.side = hip.side;
+  out.etiology = hip.etiology;
+  out['months-since-diagnosis'] = hip.diagnosisDate === null ? null : monthsElapsed(hip.diagnosisDate, asOf);
+  out['recorded-arco'] = hip.recordedStage?.arco ?? null;
+  out['recorded-chinese'] = hip.recordedStage?.chinese ?? null;
+  // Filled in by the engine once the stage history is known (current picture only).
+  out['stable-months'] = 0;
+  out['progression-on-serial-imaging'] = false;
+  out['arco-stage'] = null;
+  out['chinese-stage'] = null;
+  out['chinese-group'] = null;
+  out['progression-risk-imaging'] = false;
+  return out;
+}
