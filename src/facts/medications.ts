@@ -111,7 +111,10 @@ export function readMedication(valueSets: ValueSets, resource: Json, resolve: Re
 
   return {
     kinds,
-    display: conceptLabel(concept) ?? conceptLabel(medication?.code) ?? display?.slice(0, 200) ?? 'medication',
+    // words before codes: the order's own, the reference's, the Medication's
+    display:
+      conceptLabel(concept, false) ?? display?.slice(0, 200) ?? conceptLabel(medication?.code, false) ??
+      conceptLabel(concept) ?? conceptLabel(medication?.code) ?? 'medication',
     nonSystemicRoute,
     hipSite: site.site !== undefined && site.site !== 'femur',
     siteSide: site.side,

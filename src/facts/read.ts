@@ -76,8 +76,8 @@ export function conceptText(concept: unknown): string {
   return parts.join(' | ').toLowerCase();
 }
 
-/** What a CodeableConcept says, for a person: its text, else the first display, else the first code. */
-export function conceptLabel(concept: unknown): string | undefined {
+/** What a CodeableConcept says, for a person: its text, else the first display, else (orCode) the first code. */
+export function conceptLabel(concept: unknown, orCode = true): string | undefined {
   const c = rec(concept);
   if (c === undefined) return undefined;
   const text = str(c.text);
@@ -85,6 +85,7 @@ export function conceptLabel(concept: unknown): string | undefined {
   const codings = codingsOf(c);
   const display = codings.find((x) => x.display !== undefined)?.display;
   if (display !== undefined) return capped(display);
+  if (!orCode) return undefined;
   const coded = codings.find((x) => x.code !== undefined);
   return coded?.code === undefined ? undefined : capped(coded.code);
 }
