@@ -193,8 +193,12 @@ async function security(app: FastifyInstance, { config, verifier, status, option
       const result = await verifier.verify(request.headers.authorization, `${config.PUBLIC_BASE_URL}${path}`);
       if (result.ok) {
         request.cdsClient = result.client;
-        // iss, tenant and jti may be logged (best practices); the JWT never is.
-        request.log.info({ cdsClient: { iss: result.client.iss, tenant: result.client.tenant, jti: result.client.jti } }, 'CDS client authenticated');
+        // Every later line about this request names the client: iss, tenant and jti may be
+        // logged (best practices, Security, CDS Services, JWT); the JWT never is.
+        const log = request.log.child({ cdsClient: { iss: result.client.iss, tenant: result.client.tenant, jti: result.client.jti } });
+        request.log = log;
+        reply.log = log;
+        log.debug('CDS client authenticated');
       } else {
         refused = { reason: result.reason, detail: result.detail, claimedIss: result.claimedIss, kid: result.kid, alg: result.alg };
       }
@@ -211,7 +215,9 @@ async function security(app: FastifyInstance, { config, verifier, status, option
     }
 
     if (refused) {
-      request.log.warn({ auth: refused }, 'CDS client authentication failed: answered 401');
+      // A key server that cannot be reached or a full replay cache is the service's problem, not the caller's.
+      const level = refused.reason === 'jwks-unavailable' || refused.reason === 'replay-cache-full' ? 'error' : 'warn';
+      request.log[level]({ auth: refused }, 'CDS client authentication failed: answered 401');
       return reply.code(401).header('www-authenticate', 'Bearer').send(outcome('login', 'Unauthorized'));
     }
     return undefined;

@@ -84,8 +84,9 @@ describe('accepted tokens', () => {
     const res = await callHook(`Bearer ${await signJwt(es)}`);
     expect(res.statusCode).toBe(200);
     expect(res.json()).toEqual({ cards: [] });
-    const authenticated = under.logs.records().find((r) => r.msg === 'CDS client authenticated');
-    expect(authenticated?.cdsClient).toMatchObject({ iss: EHR_ISS });
+    // The service's one line per hook call names the authenticated client.
+    const hookLine = under.logs.records().find((r) => r.msg === 'hook call');
+    expect(hookLine?.cdsClient).toMatchObject({ iss: EHR_ISS });
   });
 
   it('accepts a valid RS384 token', async () => {
@@ -244,6 +245,23 @@ describe('refused tokens (401, reason in the log only)', () => {
   it('garbage in place of a token', async () => {
     await expectUnauthorized('Bearer not-a-jwt', 'malformed-token');
     await expectUnauthorized(`Bearer ${'a'.repeat(20_000)}.b.c`, 'malformed-token');
+  });
+
+  it('cannot be slipped past by spelling the path differently', async () => {
+    const variants = [
+      '/cds%2Dservices/onfh-patient-view',
+      '/CDS-SERVICES/onfh-patient-view',
+      '//cds-services//onfh-patient-view',
+      '/cds-services/onfh-patient-view/',
+      '/cds-services/onfh%2Dpatient-view',
+      '/cds-services/onfh-patient-view?x=1',
+      '/cds-services/onfh-patient-view%2Ffeedback',
+      '/x/../cds-services/onfh-patient-view',
+    ];
+    for (const path of variants) {
+      const res = await callHook(undefined, path);
+      expect([401, 404], path).toContain(res.statusCode);
+    }
   });
 
   it('refuses an unknown service too, before saying it does not exist', async () => {
