@@ -147,7 +147,7 @@ describe('spec 3 and 9: values and units', () => {
 
 describe('imaging studies per hip', () => {
   const study = (id: string, started: string | undefined, series: Record<string, unknown>[], extra: Record<string, unknown> = {}) =>
-    ({ resourceType: 'ImagingStudy', id, status: 'available', subject: { reference: 'Patient/p1' }, started, series, ...extra }) as R;
+    ({ resourceType: 'ImagingStudy', id, status: 'available', subject: { reference: 'Patient/p1' }, started, series, ...extra }) as unknown as R;
   const DCM = 'http://dicom.nema.org/resources/ontology/DCM';
   const hipSite = { system: SNOMED, code: '24136001', display: 'Hip joint' };
 
