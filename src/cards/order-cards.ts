@@ -16,22 +16,42 @@ export function orderCards(checks: readonly OrderCheck[], assessment: Assessment
 }
 
 function isBisphosphonate(check: OrderCheck): boolean {
-  return check.check === 'bisphosphonate' || /zoledron|alendron/i.test(check.check);
+  return check.check === 'bisphosphonate';
 }
 
-function summaryOf(check: OrderCheck, a: Assessment, what: string): string {
-  if (isBisphosphonate(check)) {
-    return check.indicator === 'info'
-      ? `${what}: not recommended for ONFH (GL2025 Table 6, A1); osteoporosis is on record`
-      : `${what}: not recommended for ONFH (GL2025 Table 6, A1); remove unless prescribed for another indication`;
+function isWheelchair(check: OrderCheck): boolean {
+  return check.check === 'wheelchair' || check.suggestion === 'replace-with-walking-aid';
+}
+
+/**
+ * One line a clinician reads in seconds while signing. The rule's reasons go in the detail; the
+ * summary names the order, the hip and what to do, and cites the rule's own source.
+ */
+function summaryOf(check: OrderCheck, what: string): string {
+  const hips = check.sides.length > 0 ? hipsPhrase(check.sides) : 'affected hip';
+  const why = check.reasons[1];
+  switch (check.check) {
+    case 'bisphosphonate':
+      return check.indicator === 'info'
+        ? `${what}: not recommended for ONFH (${check.source}, A1); osteoporosis is on record`
+        : `${what}: not recommended for ONFH (${check.source}, A1); remove unless prescribed for another indication`;
+    case 'systemic-corticosteroid':
+      return `${what}: corticosteroids are a common cause of non-traumatic ONFH (${check.source}); lowest effective dose, shortest course`;
+    case 'core-decompression':
+      return check.indicator === 'info'
+        ? `${what}: an option to weigh for the ${hips}, not a firm recommendation (${check.source})`
+        : `${what}: contraindicated for the ${hips}${why === undefined ? '' : ` — ${why}`}`;
+    case 'eswt':
+      return `${what}: ESWT is for Chinese stage I–II, not the ${hips} (${check.source})`;
+    case 'intra-articular-corticosteroid-injection':
+      return `${what}: approach cautiously in ONFH (${check.source})`;
+    case 'arthroplasty':
+      return `${what}: every affected hip is pre-collapse; non-surgical and hip-preserving options come first (${check.source})`;
+    case 'wheelchair':
+      return `${what}: not recommended in ONFH (${check.source}); offer crutches or a walking frame instead`;
+    default:
+      return `${what} (${hips}): ${check.reasons.join('; ') || check.source}`;
   }
-  if (check.suggestion === 'replace-with-walking-aid' || check.check === 'wheelchair') {
-    return `${what}: not recommended in ONFH (GL2025 3.7.1); offer crutches or a walking frame instead`;
-  }
-  // Which hip matters only when the patient has more than one affected hip.
-  const hips = a.hips.length > 1 && check.sides.length > 0 ? ` (${hipsPhrase(check.sides)})` : '';
-  const reason = check.reasons[0];
-  return `${what}${hips}${reason === undefined ? '' : `: ${reason}`}`;
 }
 
 function deleteDraft(check: OrderCheck): { type: 'delete'; description: string; resourceId: string } {
@@ -64,21 +84,28 @@ function suggestionsOf(check: OrderCheck, a: Assessment, ctx: CardContext): Pick
 function overrideReasonsOf(check: OrderCheck): OverrideReasonCoding[] {
   const reasons = new Map<string, OverrideReasonCoding>();
   const add = (r: OverrideReasonCoding): void => { if (!reasons.has(r.code)) reasons.set(r.code, r); };
-  // clinical-spec.md section 11: the bisphosphonate card always offers this reason.
+  // clinical-spec.md section 11: the bisphosphonate card always offers this reason, first.
   if (isBisphosphonate(check)) add(overrideReason('other-indication', 'Prescribed for osteoporosis or another indication'));
   for (const r of check.overrideReasons ?? []) add(overrideReason(r.code, r.display));
-  if (check.indicator !== 'info') add(overrideReason('clinical-judgement', 'Benefit outweighs the risk for this patient'));
+  // design.md section 1: warning cards carry override reasons, whatever the rule file says.
+  if (check.indicator !== 'info' && reasons.size === 0) {
+    add(overrideReason('clinician-judgement', 'Clinical judgement: benefits outweigh the risk for this patient'));
+  }
   return [...reasons.values()];
 }
 
+/** What the card adds to the rule's reasons: the guideline's own position, and what is interpretation. */
 function extraLine(check: OrderCheck): string | undefined {
-  if (isBisphosphonate(check)) {
-    return 'GL2025 Table 6 recommends against zoledronic acid and alendronate for ONFH (A1). This does not concern their use for osteoporosis or another indication.';
+  switch (check.check) {
+    case 'bisphosphonate':
+      return 'GL2025 Table 6 recommends against zoledronic acid and alendronate for ONFH (A1). This does not concern their use for osteoporosis or another indication.';
+    case 'systemic-corticosteroid':
+      return 'GL2025 3.3.2 names long-term corticosteroid use among the common precipitating factors of non-traumatic ONFH. Lowest effective dose and shortest course: advice of this service, not graded by GL2025.';
+    default:
+      return isWheelchair(check)
+        ? 'GL2025 3.7.1: self-management includes protective weight bearing and assistive devices (canes, crutches, walking frames); wheelchairs are not recommended.'
+        : undefined;
   }
-  if (check.suggestion === 'replace-with-walking-aid' || check.check === 'wheelchair') {
-    return 'GL2025 3.7.1: self-management includes protective weight bearing and assistive devices (canes, crutches, walking frames); wheelchairs are not recommended.';
-  }
-  return undefined;
 }
 
 function orderCard(check: OrderCheck, a: Assessment, ctx: CardContext): CardDraft {
@@ -94,7 +121,7 @@ function orderCard(check: OrderCheck, a: Assessment, ctx: CardContext): CardDraf
     `_Source: ${check.source}._`,
   ];
   return {
-    summary: clip(summaryOf(check, a, what)),
+    summary: clip(summaryOf(check, what)),
     detail: (detail[0] === '' ? detail.slice(1) : detail).join('\n'),
     indicator: check.indicator,
     ...suggestionsOf(check, a, ctx),
