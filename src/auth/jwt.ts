@@ -226,8 +226,9 @@ export function createVerifier(clients: readonly TrustedClient[], options: Verif
     }
     const alg = typeof header.alg === 'string' ? header.alg : undefined;
     const kid = typeof header.kid === 'string' ? header.kid : undefined;
-    const claimedIss = typeof claimed.iss === 'string' ? claimed.iss.slice(0, 200) : undefined;
-    const seen = { claimedIss, kid, alg };
+    const claimedIss = typeof claimed.iss === 'string' ? claimed.iss : undefined;
+    // For the log: caller-chosen strings, so cut short.
+    const seen = { claimedIss: claimedIss?.slice(0, 200), kid: kid?.slice(0, 100), alg: alg?.slice(0, 20) };
 
     if (alg === undefined || !ACCEPTED_ALGORITHMS.includes(alg)) return failure('algorithm-refused', seen);
     // typ is REQUIRED with the fixed value "JWT"; a missing typ is tolerated, another one is not.
