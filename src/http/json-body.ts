@@ -6,17 +6,26 @@
 import type { FastifyInstance } from 'fastify';
 import { badRequest } from '../fhir/operation-outcome.js';
 
-/** The deepest `{`/`[` nesting of a JSON text, stopping as soon as `limit` is passed. */
+/**
+ * Whether a JSON text nests `{`/`[` deeper than `limit`, stopping as soon as it does. String
+ * contents are skipped with indexOf (most bytes of FHIR JSON are inside strings); a quote ends a
+ * string unless an odd number of backslashes precedes it. An unterminated string stops the scan:
+ * the parser refuses such a text anyway.
+ */
 export function jsonDepthExceeds(text: string, limit: number): boolean {
   let depth = 0;
-  let inString = false;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
-    if (inString) {
-      if (c === 0x5c /* \ */) i++;
-      else if (c === 0x22 /* " */) inString = false;
-    } else if (c === 0x22) {
-      inString = true;
+    if (c === 0x22 /* " */) {
+      let close = i;
+      for (;;) {
+        close = text.indexOf('"', close + 1);
+        if (close < 0) return false;
+        let backslash = close - 1;
+        while (text.charCodeAt(backslash) === 0x5c /* \ */) backslash--;
+        if ((close - 1 - backslash) % 2 === 0) break;
+      }
+      i = close;
     } else if (c === 0x7b /* { */ || c === 0x5b /* [ */) {
       if (++depth > limit) return true;
     } else if (c === 0x7d /* } */ || c === 0x5d /* ] */) {

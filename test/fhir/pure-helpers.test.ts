@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { classifyPrefetch } from '../../src/fhir/prefetch.js';
 import { assemblePatientRecord, belongsToPatient, parseReference } from '../../src/fhir/patient-record.js';
@@ -82,5 +83,15 @@ describe('jsonDepthExceeds', () => {
     expect(jsonDepthExceeds('{"a":[{"b":[]}]}', 4)).toBe(false);
     expect(jsonDepthExceeds('{"a":[{"b":[[]]}]}', 4)).toBe(true);
     expect(jsonDepthExceeds(JSON.stringify({ text: '[[[[[[[[[["\\' }), 2)).toBe(false);
+  });
+  it('agrees with the depth of the parsed value, for any JSON', () => {
+    const depthOf = (v: unknown): number =>
+      typeof v !== 'object' || v === null ? 0 : 1 + Math.max(0, ...(Array.isArray(v) ? v : Object.values(v as Record<string, unknown>)).map(depthOf));
+    fc.assert(
+      fc.property(fc.jsonValue({ maxDepth: 8 }), fc.integer({ min: 0, max: 8 }), (value, limit) => {
+        expect(jsonDepthExceeds(JSON.stringify(value), limit)).toBe(depthOf(value) > limit);
+      }),
+      { numRuns: 500 },
+    );
   });
 });
