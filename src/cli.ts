@@ -1,0 +1,123 @@
+#!/usr/bin/env node
+/**
+ * onfh-cds command line (design.md section 1): the engine offline.
+ *   onfh-cds assess <bundle.json> [--now YYYY-MM-DD] [--rules DIR]   print the Assessment JSON
+ *   onfh-cds rules validate [--rules DIR]                             load and check every rule file
+ *   onfh-cds rules test [--rules DIR]                                 run rules/**\/cases/*.json
+ * Exit 0 on success, 1 on a bad bundle, a refused rule set or a failing case, 2 on bad usage.
+ */
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { BUNDLED_RULES_DIR } from './config.js';
+import { assessBundle } from './engine/index.js';
+import { isIsoDate } from './engine/dates.js';
+import { RulesLoadError, loadRules } from './rules/index.js';
+import type { LoadedRules } from './rules/index.js';
+import { describeCaseResult, runCases } from './rules/cases.js';
+
+const USAGE = `usage:
+  onfh-cds assess <bundle.json> [--now YYYY-MM-DD] [--rules DIR]
+  onfh-cds rules validate [--rules DIR]
+  onfh-cds rules test [--rules DIR]`;
+
+export interface CliIo {
+  readonly out: (text: string) => void;
+  readonly err: (text: string) => void;
+  /** Today as YYYY-MM-DD (the default for --now). */
+  readonly today: () => string;
+}
+
+class UsageError extends Error {}
+
+async function load(dir: string, io: CliIo): Promise<LoadedRules | null> {
+  try {
+    return await loadRules(dir);
+  } catch (e) {
+    if (e instanceof RulesLoadError) {
+      io.err(e.message);
+      return null;
+    }
+    throw e;
+  }
+}
+
+async function assessCommand(file: string | undefined, now: string, rulesDir: string, io: CliIo): Promise<number> {
+  if (file === undefined) throw new UsageError('assess needs a bundle file');
+  if (!isIsoDate(now)) throw new UsageError(`--now must be a date YYYY-MM-DD, got "${now}"`);
+  let bundle: unknown;
+  try {
+    bundle = JSON.parse(await readFile(file, 'utf8')) as unknown;
+  } catch (e) {
+    io.err(`cannot read ${file}: ${(e as Error).message}`);
+    return 1;
+  }
+  const rules = await load(rulesDir, io);
+  if (!rules) return 1;
+  const result = assessBundle(bundle, rules, now);
+  if (!result.ok) {
+    io.err(`${file}: ${result.error}`);
+    return 1;
+  }
+  io.out(JSON.stringify(result.assessment, null, 2));
+  return 0;
+}
+
+async function validateCommand(rulesDir: string, io: CliIo): Promise<number> {
+  const rules = await load(rulesDir, io);
+  if (!rules) return 1;
+  for (const s of rules.sets) io.out(`${s.status.padEnd(7)} ${s.id}@${s.version}  ${s.file}  sha256:${s.sha256.slice(0, 12)}`);
+  io.out(`${rules.sets.length} rule files valid in ${rulesDir}`);
+  return 0;
+}
+
+async function testCommand(rulesDir: string, io: CliIo): Promise<number> {
+  const rules = await load(rulesDir, io);
+  if (!rules) return 1;
+  const results = await runCases(rulesDir, rules);
+  const failed = results.filter((r) => !r.ok);
+  for (const r of results) (r.ok ? io.out : io.err)(describeCaseResult(r));
+  io.out(`${results.length - failed.length}/${results.length} cases pass`);
+  return failed.length === 0 ? 0 : 1;
+}
+
+/** Runs the CLI with `argv` (without node and the script); returns the exit code. */
+export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
+  try {
+    const { values, positionals } = parseArgs({
+      args: [...argv],
+      allowPositionals: true,
+      options: {
+        now: { type: 'string' },
+        rules: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+    if (values.help === true) {
+      io.out(USAGE);
+      return 0;
+    }
+    const rulesDir = resolve(values.rules ?? BUNDLED_RULES_DIR);
+    const [command, sub, ...rest] = positionals;
+    if (command === 'assess' && rest.length === 0) return await assessCommand(sub, values.now ?? io.today(), rulesDir, io);
+    if (command === 'rules' && sub === 'validate' && rest.length === 0) return await validateCommand(rulesDir, io);
+    if (command === 'rules' && sub === 'test' && rest.length === 0) return await testCommand(rulesDir, io);
+    throw new UsageError(command === undefined ? 'no command' : `unknown command "${positionals.join(' ')}"`);
+  } catch (e) {
+    if (e instanceof UsageError || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS') === true) {
+      io.err(`${(e as Error).message}\n${USAGE}`);
+      return 2;
+    }
+    throw e;
+  }
+}
+
+const invokedDirectly = process.argv[1] !== undefined && /(^|[/\\])(cli\.(ts|js)|onfh-cds)$/.test(process.argv[1]);
+if (invokedDirectly) {
+  const code = await runCli(process.argv.slice(2), {
+    out: (t) => { process.stdout.write(`${t}\n`); },
+    err: (t) => { process.stderr.write(`${t}\n`); },
+    today: () => new Date().toISOString().slice(0, 10),
+  });
+  process.exitCode = code;
+}
