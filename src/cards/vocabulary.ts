@@ -25,7 +25,7 @@ export const MODALITY: Readonly<Record<ModalityId, { readonly name: string; read
   // GL2025 Table 5 (and 3.7.1: walking aids, wheelchairs not recommended)
   'health-education': { name: 'health education', group: 'General' },
   'psychological-support': { name: 'psychological support', group: 'General' },
-  'self-management': { name: 'self-management (protected weight bearing, walking aid not wheelchair)', group: 'General' },
+  'self-management': { name: 'self-management (protected weight bearing, walking aids)', group: 'General' },
   // GL2025 Table 10
   rehabilitation: { name: 'rehabilitation exercise', group: 'General' },
   // GL2025 Table 6

@@ -57,7 +57,7 @@ const IMAGING_CATEGORY = [{ coding: [{ system: SNOMED, code: '363679005', displa
 // Recommendation blocks of the summary card (clinical-spec.md section 5, GL2025 Tables 5–11)
 
 const GENERAL_STRONG =
-  '- General: self-management (protected weight bearing, walking aid not wheelchair) A1, rehabilitation exercise A1, health education B1, psychological support B1';
+  '- General: self-management (protected weight bearing, walking aids) A1, rehabilitation exercise A1, health education B1, psychological support B1';
 const DRUGS_STRONG = '- Medication: Xianling Gubao capsules A1, cervus and cucumis polypeptide injection A1, technetium [99Tc] MDP B1';
 const DRUGS_WEAK = '- Medication: Tongluo Shenggu capsules B2, Gutouyusheng capsules B2, enoxaparin B2, simvastatin B2';
 const TCM_WEAK = '- TCM external therapy: acupuncture B2, needle-knife B2, silver / endothermic needle B2';
