@@ -19,6 +19,8 @@ export type ChildRole = 'service' | 'floor' | 'fhir';
 export interface ChildOptions {
   /** fhir: fixed delay of every answer, ms. */
   readonly delayMs?: number;
+  /** fhir: page size of searches without _count. */
+  readonly pageSize?: number;
   /** fhir: size of the chart it serves (same generator and seed as the parent's). */
   readonly resourceCount?: number;
   /** service: environment overrides of the config. */
@@ -48,7 +50,7 @@ async function main(): Promise<void> {
     close = () => app.close();
   } else if (role === 'fhir') {
     const { resources } = generateOnfhPatient({ resourceCount: options.resourceCount ?? 300 });
-    const server = await startFhirServer(resources, options.delayMs ?? 0);
+    const server = await startFhirServer(resources, options.delayMs ?? 0, options.pageSize ?? 20);
     url = server.baseUrl;
     close = () => server.close();
   } else {

@@ -397,9 +397,26 @@ export function buildPrefetch(
 }
 
 export interface HookRequestOptions {
+  /** With it, a bearer token for that server (fhirAuthorization), as an EHR sends it. */
   readonly fhirServer?: string;
   readonly prefetch?: Record<string, unknown>;
   readonly hookInstance?: string;
+}
+
+/** fhirServer and fhirAuthorization (CDS Hooks 2.0 "Passing the Access Token to the CDS Service"). */
+function fhirAccess(patientId: string, fhirServer: string | undefined): Record<string, unknown> {
+  if (fhirServer === undefined) return {};
+  return {
+    fhirServer,
+    fhirAuthorization: {
+      access_token: 'bench-token-not-secret',
+      token_type: 'Bearer',
+      expires_in: 3600,
+      scope: 'patient/Patient.read patient/Condition.read patient/Observation.read patient/ImagingStudy.read patient/MedicationRequest.read patient/MedicationStatement.read',
+      subject: 'onfh-cds',
+      patient: patientId,
+    },
+  };
 }
 
 /** A CDS Hooks 2.0 patient-view request (spec: https://cds-hooks.hl7.org/2.0/#calling-a-cds-service). */
@@ -407,7 +424,7 @@ export function patientViewRequest(patientId: string, options: HookRequestOption
   return {
     hook: 'patient-view',
     hookInstance: options.hookInstance ?? 'd1577c69-dfbe-44ad-ba6d-3e05e953b2ea',
-    ...(options.fhirServer ? { fhirServer: options.fhirServer } : {}),
+    ...fhirAccess(patientId, options.fhirServer),
     context: { userId: 'Practitioner/bench-1', patientId, encounterId: 'enc-bench-1' },
     ...(options.prefetch ? { prefetch: options.prefetch } : {}),
   };
@@ -418,7 +435,7 @@ export function orderSignRequest(patientId: string, options: HookRequestOptions 
   return {
     hook: 'order-sign',
     hookInstance: options.hookInstance ?? '5e6ef9b2-3b8c-4d4c-9c0b-d1c2b4a0e111',
-    ...(options.fhirServer ? { fhirServer: options.fhirServer } : {}),
+    ...fhirAccess(patientId, options.fhirServer),
     context: { userId: 'Practitioner/bench-1', patientId, encounterId: 'enc-bench-1', draftOrders: draftOrders(patientId) },
     ...(options.prefetch ? { prefetch: options.prefetch } : {}),
   };

@@ -6,6 +6,7 @@
  *     BENCH_SECONDS=5 npx tsx bench/run.ts      shorter runs
  *     BENCH_PROFILE=1 npx tsx bench/run.ts      the service writes a V8 CPU profile to bench/profiles/
  *     BENCH_CALIBRATE=1 npx tsx bench/run.ts    floor against floor: the noise of the method
+ *     BENCH_NODE_FLAGS='--max-semi-space-size=64' npx tsx bench/run.ts   node flags for both servers
  *
  * Scenarios (docs/performance.md):
  *   (a) patient-view, full prefetch, a realistic ~300-resource chart (bench/generate.ts):
@@ -15,11 +16,9 @@
  *       after a fixed delay; latency at a moderate fixed rate.
  * Servers run in child processes (bench/child.ts); autocannon runs here.
  */
-import { fork, type ChildProcess } from 'node:child_process';
-import { writeFileSync, mkdirSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import autocannon from 'autocannon';
-import type { ChildMessage, ChildOptions, ChildRole } from './child.js';
+import { writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { benchPath, clean, drive, memoryOf, startChild, stopChild, type Child, type LoadFigures } from './harness.js';
 import {
   FALLBACK_TEMPLATES,
   buildPrefetch,
@@ -45,110 +44,10 @@ const FHIR_DELAY_MS = 50;
 const FHIR_SCENARIO_RATE = 40;
 const RESOURCE_COUNT = 300;
 const PROFILE = process.env['BENCH_PROFILE'] === '1';
+/** Node flags for the service and the floor alike, e.g. BENCH_NODE_FLAGS='--max-semi-space-size=64'. */
+const NODE_FLAGS = (process.env['BENCH_NODE_FLAGS'] ?? '').split(' ').filter((f) => f.length > 0);
 /** Calibration: a second floor stands in for the service, so the ratios show the noise of the method. */
 const CALIBRATE = process.env['BENCH_CALIBRATE'] === '1';
-const here = (p: string): string => fileURLToPath(new URL(p, import.meta.url));
-
-// --- child processes -------------------------------------------------------------------------
-
-interface Child {
-  readonly role: ChildRole;
-  readonly url: string;
-  readonly process: ChildProcess;
-}
-
-function startChild(role: ChildRole, options: ChildOptions = {}): Promise<Child> {
-  const execArgv = ['--import', 'tsx'];
-  if (PROFILE && role === 'service') {
-    mkdirSync(here('./profiles'), { recursive: true });
-    execArgv.push('--cpu-prof', `--cpu-prof-dir=${here('./profiles')}`);
-  }
-  const child = fork(here('./child.ts'), [role, JSON.stringify(options)], { execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => { reject(new Error(`${role}: not ready after 60 s`)); }, 60_000);
-    child.once('exit', (code) => { reject(new Error(`${role}: exited with ${String(code)} before it was ready`)); });
-    child.on('message', (message: ChildMessage) => {
-      if (message.type === 'ready') {
-        clearTimeout(timer);
-        resolve({ role, url: message.url, process: child });
-      } else if (message.type === 'error') {
-        clearTimeout(timer);
-        reject(new Error(`${role}: ${message.message}`));
-      }
-    });
-  });
-}
-
-function rssOf(child: Child): Promise<{ rss: number; heapUsed: number }> {
-  return new Promise((resolve) => {
-    const onMessage = (message: ChildMessage): void => {
-      if (message.type !== 'rss') return;
-      child.process.off('message', onMessage);
-      resolve({ rss: message.rss, heapUsed: message.heapUsed });
-    };
-    child.process.on('message', onMessage);
-    child.process.send({ type: 'rss' });
-  });
-}
-
-function stopChild(child: Child): Promise<void> {
-  return new Promise((resolve) => {
-    if (child.process.exitCode !== null) { resolve(); return; }
-    const timer = setTimeout(() => { child.process.kill('SIGKILL'); }, 10_000);
-    child.process.once('exit', () => { clearTimeout(timer); resolve(); });
-    child.process.send({ type: 'stop' });
-  });
-}
-
-// --- load ------------------------------------------------------------------------------------
-
-export interface LoadFigures {
-  readonly reqPerSec: number;
-  readonly p50: number;
-  readonly p97_5: number;
-  readonly p99: number;
-  readonly max: number;
-  readonly requests: number;
-  readonly non2xx: number;
-  readonly errors: number;
-  readonly timeouts: number;
-  readonly rate?: number;
-}
-
-interface Load {
-  readonly url: string;
-  readonly body: Buffer;
-  readonly seconds: number;
-  readonly rate?: number;
-  readonly connections?: number;
-}
-
-async function drive(load: Load): Promise<LoadFigures> {
-  const result = await autocannon({
-    url: load.url,
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: load.body,
-    connections: load.connections ?? CONNECTIONS,
-    duration: load.seconds,
-    timeout: 10,
-    // The correction assumes evenly spaced sends 1/rate apart (rounded up to 1 ms here), which
-    // autocannon does not do: it would add made-up samples, so it is off and the raw latencies kept.
-    ...(load.rate !== undefined ? { overallRate: load.rate, ignoreCoordinatedOmission: true } : {}),
-  });
-  return {
-    reqPerSec: result.requests.average,
-    p50: result.latency.p50,
-    p97_5: result.latency.p97_5,
-    p99: result.latency.p99,
-    max: result.latency.max,
-    requests: result.requests.total,
-    non2xx: result.non2xx,
-    errors: result.errors,
-    timeouts: result.timeouts,
-    ...(load.rate !== undefined ? { rate: load.rate } : {}),
-  };
-}
 
 // --- the run ---------------------------------------------------------------------------------
 
@@ -205,11 +104,14 @@ async function main(): Promise<void> {
   const { patientId, resources } = generateOnfhPatient({ resourceCount: RESOURCE_COUNT });
   console.log(`onfh-cds bench: ${String(resources.length)} resources, ${String(SECONDS)} s per run (+${String(WARMUP_SECONDS)} s warm-up), ${String(CONNECTIONS)} connections`);
 
-  const floor = await startChild('floor');
-  const fhir = await startChild('fhir', { delayMs: FHIR_DELAY_MS, resourceCount: RESOURCE_COUNT });
-  const service = await startChild(CALIBRATE ? 'floor' : 'service', {});
+  const floor = await startChild('floor', { nodeFlags: NODE_FLAGS });
+  // One page per query (as "all fetches in one parallel round" assumes), and a server paging by 20
+  // (the FHIR test server's and HAPI's default) for a probe of what paging costs.
+  const fhir = await startChild('fhir', { delayMs: FHIR_DELAY_MS, resourceCount: RESOURCE_COUNT, pageSize: 1000 });
+  const fhirPaged = await startChild('fhir', { delayMs: FHIR_DELAY_MS, resourceCount: RESOURCE_COUNT, pageSize: 20 });
+  const service = await startChild(CALIBRATE ? 'floor' : 'service', { nodeFlags: NODE_FLAGS, ...(PROFILE ? { cpuProfileDir: benchPath('./profiles') } : {}) });
   if (CALIBRATE) console.log('  CALIBRATION: a second floor plays the service');
-  const children = [floor, fhir, service];
+  const children = [floor, fhir, fhirPaged, service];
   try {
     const templates = await discoveryTemplates(service.url);
     const pvTemplates = templates['onfh-patient-view'] ?? FALLBACK_TEMPLATES;
@@ -220,6 +122,7 @@ async function main(): Promise<void> {
       a: Buffer.from(JSON.stringify(patientViewRequest(patientId, { prefetch: buildPrefetch(resources, pvTemplates, patientId) }))),
       b: Buffer.from(JSON.stringify(orderSignRequest(patientId, { prefetch: buildPrefetch(resources, osTemplates, patientId) }))),
       c: Buffer.from(JSON.stringify(patientViewRequest(patientId, { fhirServer: fhir.url }))),
+      cPaged: Buffer.from(JSON.stringify(patientViewRequest(patientId, { fhirServer: fhirPaged.url }))),
     };
     const paths = { a: '/cds-services/onfh-patient-view', b: '/cds-services/onfh-order-sign', c: '/cds-services/onfh-patient-view' };
     console.log(`  bodies: (a) ${fmt(bodies.a.length / 1024)} KiB, (b) ${fmt(bodies.b.length / 1024)} KiB, (c) ${String(bodies.c.length)} B`);
@@ -228,14 +131,16 @@ async function main(): Promise<void> {
       a: await probe(service.url + paths.a, bodies.a),
       b: await probe(service.url + paths.b, bodies.b),
       c: await probe(service.url + paths.c, bodies.c),
+      cPaged: await probe(service.url + paths.c, bodies.cPaged),
     };
     for (const [k, p] of Object.entries(probes)) {
-      console.log(`  probe (${k}): ${String(p.status)}, ${String(p.cards)} card(s)${p.summaries.length ? `: ${p.summaries.map((s) => JSON.stringify(s)).join(', ')}` : ''}${p.cardFaults.length ? `; CARD FAULTS: ${p.cardFaults.join('; ')}` : ''}`);
+      console.log(`  probe (${k}): ${String(p.status)} in ${fmt(p.ms)} ms, ${String(p.cards)} card(s)${p.summaries.length ? `: ${p.summaries.map((s) => JSON.stringify(s)).join(', ')}` : ''}${p.cardFaults.length ? `; CARD FAULTS: ${p.cardFaults.join('; ')}` : ''}`);
     }
 
-    const run = async (child: Child, path: string, body: Buffer, rate?: number, connections?: number): Promise<LoadFigures> => {
-      await drive({ url: child.url + path, body, seconds: WARMUP_SECONDS, ...(rate !== undefined ? { rate } : {}), ...(connections !== undefined ? { connections } : {}) });
-      return drive({ url: child.url + path, body, seconds: SECONDS, ...(rate !== undefined ? { rate } : {}), ...(connections !== undefined ? { connections } : {}) });
+    const run = async (child: Child, path: string, body: Buffer, rate?: number, connections = CONNECTIONS): Promise<LoadFigures> => {
+      const load = { url: child.url + path, body, connections, ...(rate !== undefined ? { rate } : {}) };
+      await drive({ ...load, seconds: WARMUP_SECONDS });
+      return drive({ ...load, seconds: SECONDS });
     };
 
     console.log('\n(a) patient-view, full prefetch');
@@ -259,12 +164,11 @@ async function main(): Promise<void> {
     const cService = await run(service, paths.c, bodies.c, FHIR_SCENARIO_RATE, CONNECTIONS);
     console.log(line(`service @ ${String(FHIR_SCENARIO_RATE)} req/s`, cService));
 
-    const memory = await rssOf(service);
+    const memory = await memoryOf(service);
 
     const throughputRatio = aServiceMax.reqPerSec / aFloorMax.reqPerSec;
     const p99Limit = 1.5 * aFloorRate.p99 + 2;
     const cLimit = FHIR_DELAY_MS + 3;
-    const clean = (f: LoadFigures): boolean => f.non2xx + f.errors + f.timeouts === 0;
     const targets = [
       { id: 'a-throughput', what: '(a) service/floor throughput ≥ 0.8', value: throughputRatio, limit: 0.8,
         pass: throughputRatio >= 0.8 && clean(aServiceMax) && probes.a.status === 200 },
@@ -289,8 +193,8 @@ async function main(): Promise<void> {
       startedAt: startedAt.toISOString(),
       finishedAt: new Date().toISOString(),
       node: process.version,
-      cpus: (await import('node:os')).cpus().length,
-      settings: { seconds: SECONDS, warmupSeconds: WARMUP_SECONDS, connections: CONNECTIONS, rateConnections: RATE_CONNECTIONS, fhirDelayMs: FHIR_DELAY_MS, resources: resources.length, bodyBytes: { a: bodies.a.length, b: bodies.b.length, c: bodies.c.length } },
+      cpus: cpus().length,
+      settings: { nodeFlags: NODE_FLAGS, seconds: SECONDS, warmupSeconds: WARMUP_SECONDS, connections: CONNECTIONS, rateConnections: RATE_CONNECTIONS, fhirDelayMs: FHIR_DELAY_MS, resources: resources.length, bodyBytes: { a: bodies.a.length, b: bodies.b.length, c: bodies.c.length } },
       probes,
       scenarios: {
         a: { floorMax: aFloorMax, serviceMax: aServiceMax, floorAtRate: aFloorRate, serviceAtRate: aServiceRate, rate },
@@ -301,7 +205,7 @@ async function main(): Promise<void> {
       memory,
       targets,
     };
-    writeFileSync(here('./results.json'), `${JSON.stringify(results, null, 2)}\n`);
+    writeFileSync(benchPath('./results.json'), `${JSON.stringify(results, null, 2)}\n`);
     console.log(`\nwrote bench/results.json (${fmt((Date.now() - startedAt.getTime()) / 1000, 0)} s)`);
     if (PROFILE) console.log('CPU profile of the service: bench/profiles/*.cpuprofile (open in Chrome DevTools → Performance)');
     process.exitCode = targets.every((t) => t.pass) ? 0 : 1;

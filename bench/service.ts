@@ -3,9 +3,8 @@
  * no auth, no rate limit in the way of the load), listening on 127.0.0.1.
  */
 import type { FastifyInstance } from 'fastify';
+import { buildApp } from '../src/app.js';
 import { testConfig } from '../src/config.js';
-
-type BuildApp = (config: ReturnType<typeof testConfig>, options?: Record<string, unknown>) => Promise<FastifyInstance> | FastifyInstance;
 
 /** The settings the benchmark and the soak test use; `env` overrides them. */
 export const BENCH_ENV: Readonly<Record<string, string>> = {
@@ -17,8 +16,6 @@ export const BENCH_ENV: Readonly<Record<string, string>> = {
 };
 
 export async function startService(env: Readonly<Record<string, string>>): Promise<FastifyInstance> {
-  const appModule = '../src/app.js';
-  const { buildApp } = (await import(appModule)) as { buildApp: BuildApp };
   const app = await buildApp(testConfig({ ...BENCH_ENV, ...env }));
   await app.ready();
   return app;

@@ -32,6 +32,8 @@ export type Fault =
   | { readonly kind: 'other-patient'; readonly otherPatientId: string }
   /** Every page carries a `next` link pointing back at itself. */
   | { readonly kind: 'next-loop' }
+  /** Every page carries a `next` link to a page never seen before (`_page=n+1`), forever. */
+  | { readonly kind: 'next-endless' }
   /** One page of `entries` Observations of the patient (all unrelated vitals). */
   | { readonly kind: 'huge-page'; readonly entries: number };
 
@@ -144,10 +146,14 @@ export async function startFaultFhirServer(options: FaultServerOptions): Promise
 
     const count = Number(url.searchParams.get('_count') ?? matches.length) || matches.length || 1;
     const page = Number(url.searchParams.get('_page') ?? 0) || 0;
-    const slice = fault?.kind === 'huge-page' ? matches : matches.slice(page * count, (page + 1) * count);
+    const slice = fault?.kind === 'huge-page' || fault?.kind === 'next-endless' ? matches : matches.slice(page * count, (page + 1) * count);
     const link: { relation: string; url: string }[] = [{ relation: 'self', url: `${baseUrl}${url.pathname}${url.search}` }];
     if (fault?.kind === 'next-loop') {
       link.push({ relation: 'next', url: `${baseUrl}${url.pathname}${url.search}` });
+    } else if (fault?.kind === 'next-endless') {
+      const next = new URL(url);
+      next.searchParams.set('_page', String(page + 1));
+      link.push({ relation: 'next', url: `${baseUrl}${next.pathname}${next.search}` });
     } else if (fault?.kind !== 'huge-page' && (page + 1) * count < matches.length) {
       const next = new URL(url);
       next.searchParams.set('_page', String(page + 1));

@@ -1,0 +1,216 @@
+/**
+ * FHIR fault injection (issue 7, item 3). The hook request carries no prefetch, so every key is
+ * fetched from the client's FHIR server; that server misbehaves. Whatever it does, the service
+ * answers within FHIR_TIMEOUT_MS (plus a generous margin: the check is for a hang, not for speed)
+ * with a 412 naming the prefetch keys it could not get, or with the same cards as a healthy
+ * server gives — never a 5xx, never a card built from someone else's or from half the data.
+ *
+ * Faults come from the shared FHIR test server (test/support/fhir-server.ts: delay, status,
+ * malformed JSON, wrong Bundle type, rewritten next link) and, for what it lacks, from
+ * support/fault-fhir-server.ts (a hang, 429, a non-Bundle, another patient's resources, endless
+ * paging, a 10,000-entry page).
+ */
+import type { Resource } from '@medplum/fhirtypes';
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateOnfhPatient, patientViewRequest, SYSTEMS } from '../../bench/generate.js';
+import { startFhirServer, type FaultRule, type FhirTestServer } from '../support/fhir-server.js';
+import { assertAnswer, buildTestApp } from './support/app.js';
+import { startFaultFhirServer, type Fault, type FaultServer, type JsonResource } from './support/fault-fhir-server.js';
+
+const BUDGET_MS = 500;
+/** A hang is what this catches: a slow CI runner must not fail it. */
+const MARGIN_MS = 2500;
+
+const chart = generateOnfhPatient({ resourceCount: 60 });
+const PATIENT_ID = chart.patientId;
+
+/**
+ * Another patient whose chart would change every card if it leaked in: collapse of the right hip
+ * (ARCO 3B), an active malignancy (contraindicates the invasive modalities), a steroid course.
+ */
+function otherPatientResources(): JsonResource[] {
+  const other = generateOnfhPatient({ patientId: 'other-patient', resourceCount: 40, seed: 7 }).resources as readonly JsonResource[];
+  const subject = { reference: 'Patient/other-patient' };
+  return [
+    ...other,
+    {
+      resourceType: 'Condition',
+      id: 'other-malignancy',
+      subject,
+      clinicalStatus: { coding: [{ system: SYSTEMS.clinicalStatus, code: 'active' }] },
+      code: { coding: [{ system: SYSTEMS.icd10cm, code: 'C50.911', display: 'Malignant neoplasm of right female breast' }] },
+    },
+    {
+      resourceType: 'Observation',
+      id: 'other-collapse',
+      status: 'final',
+      subject,
+      code: { coding: [{ system: SYSTEMS.finding, code: 'collapse-depth' }] },
+      bodySite: { coding: [{ system: SYSTEMS.snomed, code: '24136001' }, { system: SYSTEMS.snomed, code: '24028007' }], text: 'Right hip' },
+      effectiveDateTime: '2026-10-01',
+      valueQuantity: { value: 5, unit: 'mm', system: SYSTEMS.ucum, code: 'mm' },
+    },
+    {
+      resourceType: 'MedicationRequest',
+      id: 'other-prednisone',
+      status: 'active',
+      intent: 'order',
+      subject,
+      medicationCodeableConcept: { coding: [{ system: SYSTEMS.rxnorm, code: '8640', display: 'prednisone' }] },
+    },
+  ];
+}
+
+/** What a clinician sees of the cards: summary, indicator and detail, in a stable order. */
+function cardView(body: string): string[] {
+  const cards = (JSON.parse(body) as { cards: { summary: string; indicator: string; detail: string }[] }).cards;
+  return cards.map((c) => `${c.indicator} | ${c.summary} | ${c.detail}`).sort();
+}
+
+interface Outcome {
+  readonly statusCode: number;
+  readonly body: string;
+  readonly ms: number;
+}
+
+describe('FHIR server faults', () => {
+  let app: FastifyInstance;
+  let shared: FhirTestServer;
+  let faulty: FaultServer;
+  let fault: Fault | undefined;
+  /** prefetch key of each resource type, from discovery (e.g. Observation → observations). */
+  let keyOf: Map<string, string>;
+  const baseline = new Map<string, string[]>();
+
+  const call = async (fhirServer: string): Promise<Outcome> => {
+    const started = performance.now();
+    const res = await app.inject({
+      method: 'POST',
+      url: '/cds-services/onfh-patient-view',
+      headers: { 'content-type': 'application/json' },
+      payload: JSON.stringify(patientViewRequest(PATIENT_ID, { fhirServer })),
+    });
+    return { statusCode: res.statusCode, body: res.body, ms: performance.now() - started };
+  };
+
+  /** Within the budget; a 412 naming the key of `resourceType`, or the healthy server's cards. */
+  const expectSafe = (outcome: Outcome, server: string, resourceType: string, what: string): void => {
+    assertAnswer(outcome, what);
+    expect(outcome.ms, `${what}: answered after ${outcome.ms.toFixed(0)} ms`).toBeLessThan(BUDGET_MS + MARGIN_MS);
+    expect([200, 412], `${what}: ${outcome.body.slice(0, 300)}`).toContain(outcome.statusCode);
+    if (outcome.statusCode === 412) {
+      const issues = (JSON.parse(outcome.body) as { issue: { expression?: string[] }[] }).issue;
+      expect(issues.flatMap((i) => i.expression ?? []), what).toContain(`prefetch.${keyOf.get(resourceType) ?? '?'}`);
+    } else {
+      expect(cardView(outcome.body), `${what}: cards differ from the healthy server's`).toEqual(baseline.get(server));
+    }
+  };
+
+  beforeAll(async () => {
+    app = await buildTestApp({ FHIR_TIMEOUT_MS: String(BUDGET_MS), FHIR_MAX_PAGES: '10' });
+    const discovery = await app.inject({ method: 'GET', url: '/cds-services' });
+    const services = (JSON.parse(discovery.body) as { services: { id: string; prefetch?: Record<string, string> }[] }).services;
+    const templates = services.find((s) => s.id === 'onfh-patient-view')?.prefetch ?? {};
+    keyOf = new Map(Object.entries(templates).map(([key, template]) => [template.split(/[/?]/)[0] ?? '', key]));
+
+    shared = await startFhirServer({ pageSize: 1000 });
+    await shared.seed([...chart.resources, ...(otherPatientResources() as unknown as Resource[])]);
+    faulty = await startFaultFhirServer({
+      resources: [...(chart.resources as readonly JsonResource[]), ...otherPatientResources()],
+      fault: (resourceType) => (resourceType === 'Observation' ? fault : undefined),
+    });
+    for (const [name, url] of [['shared', shared.baseUrl], ['faulty', faulty.baseUrl]] as const) {
+      const healthy = await call(url);
+      assertAnswer(healthy, `healthy ${name} server`);
+      expect(healthy.statusCode, `healthy ${name} server: ${healthy.body.slice(0, 300)}`).toBe(200);
+      baseline.set(name, cardView(healthy.body));
+    }
+    expect(baseline.get('faulty')).toEqual(baseline.get('shared'));
+  });
+
+  afterAll(async () => {
+    await app.close();
+    await shared.close();
+    await faulty.close();
+  });
+
+  const sharedFaults: [string, FaultRule, 'any' | 412][] = [
+    ['answers after twice the budget', { resourceType: 'Observation', fault: { kind: 'delay', ms: BUDGET_MS * 2 } }, 412],
+    ['answers 500', { resourceType: 'Observation', fault: { kind: 'status', status: 500 } }, 412],
+    ['answers 503', { resourceType: 'Condition', fault: { kind: 'status', status: 503 } }, 412],
+    ['answers malformed JSON', { resourceType: 'Observation', fault: { kind: 'malformed-json' } }, 412],
+    ['answers a collection instead of a searchset', { resourceType: 'Observation', fault: { kind: 'bundle-type', type: 'collection' } }, 412],
+    ['answers a transaction-response instead of a searchset', { resourceType: 'ImagingStudy', fault: { kind: 'bundle-type', type: 'transaction-response' } }, 412],
+    ['redirects elsewhere', { resourceType: 'Observation', fault: { kind: 'redirect', location: 'http://127.0.0.1:9/fhir/Observation' } }, 412],
+  ];
+  for (const [what, rule, expected] of sharedFaults) {
+    it(`shared FHIR server ${what}: ${expected === 412 ? '412' : 'safe answer'}, in time`, async () => {
+      shared.clearFaults();
+      shared.injectFault(rule);
+      try {
+        const outcome = await call(shared.baseUrl);
+        expectSafe(outcome, 'shared', rule.resourceType ?? 'Observation', what);
+        if (expected === 412) expect(outcome.statusCode, outcome.body.slice(0, 300)).toBe(412);
+      } finally {
+        shared.clearFaults();
+      }
+    });
+  }
+
+  it('shared FHIR server whose next link points back to the first page: no endless loop', async () => {
+    const paged = await startFhirServer({ pageSize: 10 });
+    try {
+      await paged.seed(chart.resources);
+      paged.injectFault({ resourceType: 'Observation', page: 2, fault: { kind: 'next-link', url: `${paged.baseUrl}/Observation?subject=Patient%2F${PATIENT_ID}&_count=10&_offset=0` } });
+      const outcome = await call(paged.baseUrl);
+      expectSafe(outcome, 'shared', 'Observation', 'next link back to page 1');
+      expect(paged.requests.filter((r) => r.url.startsWith('/fhir/Observation')).length).toBeLessThanOrEqual(11);
+    } finally {
+      await paged.close();
+    }
+  });
+
+  const ownFaults: [string, Fault, 'any' | 412][] = [
+    ['never answers', { kind: 'hang' }, 412],
+    ['answers 429 Too Many Requests', { kind: 'status', status: 429, retryAfterS: 30 }, 412],
+    ['answers 404', { kind: 'status', status: 404 }, 412],
+    ['answers an OperationOutcome with status 200', { kind: 'not-a-bundle' }, 412],
+    ['answers a transaction-response Bundle', { kind: 'wrong-bundle-type', type: 'transaction-response' }, 412],
+    ['adds another patient\'s resources to the page', { kind: 'other-patient', otherPatientId: 'other-patient' }, 'any'],
+    ['sends a next link to the same page', { kind: 'next-loop' }, 'any'],
+    ['sends a new next link forever', { kind: 'next-endless' }, 412],
+    ['answers one page of 10,000 entries', { kind: 'huge-page', entries: 10_000 }, 'any'],
+  ];
+  for (const [what, injected, expected] of ownFaults) {
+    it(`FHIR server that ${what}: ${expected === 412 ? '412' : 'safe answer'}, in time`, async () => {
+      fault = injected;
+      try {
+        const outcome = await call(faulty.baseUrl);
+        expectSafe(outcome, 'faulty', 'Observation', what);
+        if (expected === 412) expect(outcome.statusCode, outcome.body.slice(0, 300)).toBe(412);
+      } finally {
+        fault = undefined;
+      }
+    });
+  }
+
+  it('endless paging stops at FHIR_MAX_PAGES requests', async () => {
+    fault = { kind: 'next-endless' };
+    const before = faulty.requests.length;
+    try {
+      await call(faulty.baseUrl);
+      const observationRequests = faulty.requests.slice(before).filter((r) => r.startsWith('/Observation'));
+      expect(observationRequests.length).toBeLessThanOrEqual(10);
+    } finally {
+      fault = undefined;
+    }
+  });
+
+  it('the service still answers normally after all of the above', async () => {
+    const outcome = await call(faulty.baseUrl);
+    assertAnswer(outcome, 'after the faults');
+    expect(outcome.statusCode).toBe(200);
+    expect(cardView(outcome.body)).toEqual(baseline.get('faulty'));
+  });
+});

@@ -1,0 +1,143 @@
+/**
+ * Fuzzing the hook endpoints (issue 7, item 2): whatever arrives, the answer is 200, 400, 404, 412
+ * or 413 — never a 5xx, never a crash — a refusal is an OperationOutcome, and a 200 carries a
+ * `cards` array of cards that pass checkCardRules.
+ *
+ * Inputs: arbitrary JSON, arbitrary text, and structure-aware mutations (support/mutations.ts)
+ * of valid patient-view, order-select and order-sign requests and of the FHIR resources inside
+ * them. In-process through app.inject, with a fixed seed: a failure prints the seed and the
+ * shrunk case; replay with FUZZ_SEED=<seed>. FUZZ_SCALE=10 runs ten times as many cases.
+ */
+import fc from 'fast-check';
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { assertAnswer, buildTestApp } from './support/app.js';
+import { mutable, mutatedDoc, type Json } from './support/mutations.js';
+import { baseOrderSelect, baseOrderSign, basePatientView } from './support/requests.js';
+
+const SEED = Number(process.env['FUZZ_SEED'] ?? 20261121);
+const SCALE = Number(process.env['FUZZ_SCALE'] ?? 1);
+const runs = (n: number): number => Math.max(1, Math.round(n * SCALE));
+/** A generous guard against a hang, not a performance assertion. */
+const GUARD_MS = 180_000;
+
+const SERVICES = ['onfh-patient-view', 'onfh-order-select', 'onfh-order-sign'] as const;
+const HOOK_OF: Record<(typeof SERVICES)[number], string> = {
+  'onfh-patient-view': 'patient-view',
+  'onfh-order-select': 'order-select',
+  'onfh-order-sign': 'order-sign',
+};
+
+/** A counterexample in a few lines: the mutations in words, else the value itself (cut). */
+function show(value: unknown): string {
+  const described = (value as { described?: unknown } | undefined)?.described;
+  if (Array.isArray(described)) return described.map((d) => `\n  - ${String(d)}`).join('');
+  const text = JSON.stringify(value) as string | undefined;
+  return (text ?? String(value)).slice(0, 1500);
+}
+
+/** Runs a property with the suite's seed; on failure the message says how to replay it. */
+async function check<T>(name: string, arb: fc.Arbitrary<T>, numRuns: number, predicate: (value: T) => Promise<void>): Promise<void> {
+  const result = await fc.check(fc.asyncProperty(arb, predicate), { seed: SEED, numRuns, endOnFailure: false });
+  if (result.failed) {
+    const error = result.errorInstance instanceof Error ? result.errorInstance.message : String(result.errorInstance);
+    throw new Error(
+      `${name}: failed after ${String(result.numRuns)} case(s); replay with FUZZ_SEED=${String(SEED)} ` +
+        `(fast-check seed ${String(result.seed)}, path "${result.counterexamplePath ?? ''}")\n` +
+        `counterexample: ${show(result.counterexample?.[0])}\n${error}`,
+    );
+  }
+}
+
+describe('hook endpoints under fuzzing', () => {
+  let app: FastifyInstance;
+  const post = async (service: string, payload: string) => {
+    const res = await app.inject({ method: 'POST', url: `/cds-services/${service}`, headers: { 'content-type': 'application/json' }, payload });
+    return { statusCode: res.statusCode, body: res.body };
+  };
+
+  beforeAll(async () => {
+    // A fetch never leaves the process: no mutation can produce a valid fhirServer + token, and a short budget bounds one that tries.
+    app = await buildTestApp({ FHIR_TIMEOUT_MS: '200' });
+  });
+  afterAll(async () => {
+    await app.close();
+  });
+
+  it('the unmutated base requests are answered 200 with valid cards', async () => {
+    for (const [service, base] of [
+      ['onfh-patient-view', basePatientView()],
+      ['onfh-order-select', baseOrderSelect()],
+      ['onfh-order-sign', baseOrderSign()],
+    ] as const) {
+      const answer = await post(service, JSON.stringify(base.request));
+      assertAnswer(answer, `${service} with ${base.source}`);
+      expect(answer.statusCode, `${service} with ${base.source}: ${answer.body.slice(0, 300)}`).toBe(200);
+    }
+  });
+
+  it('arbitrary JSON bodies get 4xx, never 5xx', async () => {
+    const body = fc.oneof(
+      fc.jsonValue({ maxDepth: 6 }),
+      // Shaped like a hook call, so the fuzz reaches past the first check.
+      fc.record({ hook: fc.constantFrom('patient-view', 'order-sign', 'order-select', 'x'), hookInstance: fc.oneof(fc.uuid(), fc.string()), context: fc.jsonValue({ maxDepth: 4 }), prefetch: fc.jsonValue({ maxDepth: 4 }) }, { requiredKeys: ['hook'] }),
+    );
+    await check('arbitrary JSON', fc.tuple(body, fc.constantFrom(...SERVICES, 'no-such-service')), runs(2500), async ([value, service]) => {
+      assertAnswer(await post(service, JSON.stringify(value)), `POST ${service}`);
+    });
+  }, GUARD_MS);
+
+  it('arbitrary text bodies (broken JSON, prototype keys, odd unicode, deep nesting) get 4xx', async () => {
+    const text = fc.oneof(
+      fc.string({ maxLength: 200 }),
+      fc.string({ unit: 'binary', maxLength: 200 }),
+      fc.constantFrom('', ' ', 'null', '[]', '{}', '{', '{"hook":', '{"__proto__":{"x":1}}', '{"constructor":{"prototype":{"x":1}}}', '\uFEFF{}', '{"hook":"patient-view"}x'),
+      fc.integer({ min: 60, max: 100_000 }).map((depth) => `${'['.repeat(depth)}${']'.repeat(depth)}`),
+      fc.integer({ min: 60, max: 5_000 }).map((depth) => `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`),
+    );
+    await check('arbitrary text', fc.tuple(text, fc.constantFrom(...SERVICES)), runs(1000), async ([payload, service]) => {
+      assertAnswer(await post(service, payload), `POST ${service}`);
+    });
+  }, GUARD_MS);
+
+  for (const [service, base, count] of [
+    ['onfh-patient-view', basePatientView(), 3000],
+    ['onfh-order-sign', baseOrderSign(), 2500],
+    ['onfh-order-select', baseOrderSelect(), 1000],
+  ] as const) {
+    it(`mutated ${HOOK_OF[service]} requests (${base.source}) never get a 5xx`, async () => {
+      const target = mutable(base.request);
+      await check(`mutated ${service}`, mutatedDoc(target, 4), runs(count), async ({ doc }) => {
+        assertAnswer(await post(service, JSON.stringify(doc)), `POST ${service}`);
+      });
+    }, GUARD_MS);
+  }
+
+  it('mutations of the FHIR resources alone (prefetch and draft orders) never get a 5xx', async () => {
+    // Only paths inside resources: the request envelope stays valid, so these reach facts and engine.
+    const request = baseOrderSign().request;
+    const target = mutable(request);
+    const inside = target.paths
+      .map((p, i) => [p, i] as const)
+      .filter(([p]) => (p[0] === 'prefetch' && p.length > 2) || (p[0] === 'context' && p[1] === 'draftOrders' && p.length > 4))
+      .map(([, i]) => i);
+    const resourceOnly = { ...target, paths: inside.map((i) => target.paths[i] ?? []) };
+    await check('mutated resources', mutatedDoc(resourceOnly, 6), runs(2000), async ({ doc }) => {
+      assertAnswer(await post('onfh-order-sign', JSON.stringify(doc)), 'POST onfh-order-sign');
+    });
+  }, GUARD_MS);
+
+  it('bodies over BODY_LIMIT_BYTES get 413', async () => {
+    const limited = await buildTestApp({ BODY_LIMIT_BYTES: String(64 * 1024) });
+    try {
+      await check('oversized bodies', fc.integer({ min: 64 * 1024 + 1, max: 512 * 1024 }), runs(20), async (size) => {
+        const payload = JSON.stringify({ ...(basePatientView().request as Record<string, Json>), padding: 'x'.repeat(size) });
+        const res = await limited.inject({ method: 'POST', url: '/cds-services/onfh-patient-view', headers: { 'content-type': 'application/json' }, payload });
+        assertAnswer({ statusCode: res.statusCode, body: res.body }, 'oversized body');
+        expect(res.statusCode).toBe(413);
+      });
+    } finally {
+      await limited.close();
+    }
+  }, GUARD_MS);
+});
