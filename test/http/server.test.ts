@@ -1,4 +1,5 @@
 /** src/server.ts: configuration errors, listening, timeouts, graceful shutdown. */
+import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { testConfig } from '../../src/config.js';
 import { main, startServer } from '../../src/server.js';
@@ -52,6 +53,24 @@ describe('server', () => {
     const res = await fetch(`${server.address}/readyz`);
     expect(res.status).toBe(200);
     expect(await server.shutdown()).toBe(0);
+  });
+
+  it('cuts a client that sends its headers too slowly (HEADERS_TIMEOUT_MS)', async () => {
+    const server = await startServer(config({ HEADERS_TIMEOUT_MS: '1000', REQUEST_TIMEOUT_MS: '5000' }), { handleSignals: false });
+    const { port } = new URL(server.address);
+    const socket = connect(Number(port), '127.0.0.1');
+    const started = Date.now();
+    socket.write('GET /healthz HTTP/1.1\r\nHost: x\r\n');
+    const answer = await new Promise<string>((resolve) => {
+      let text = '';
+      socket.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
+      socket.on('close', () => {
+        resolve(text);
+      });
+    });
+    expect(answer).toMatch(/^HTTP\/1\.1 408/);
+    expect(Date.now() - started).toBeLessThan(3500);
+    await server.shutdown();
   });
 
   it('on shutdown: readyz turns 503, new connections are refused, the in-flight call finishes, exit code 0', async () => {
