@@ -37,6 +37,7 @@ const ComposeServiceSchema = z.looseObject({
   environment: EnvSchema.optional(),
   volumes: z.array(z.string()).optional(),
   ports: z.array(z.string()).optional(),
+  network_mode: z.string().optional(),
   read_only: z.boolean().optional(),
   tmpfs: z.array(z.string()).optional(),
   user: z.string().optional(),
@@ -81,7 +82,13 @@ describe('docker/compose.yaml', () => {
     expect(existsSync(join(repoPath('docker'), s.build?.context ?? '', s.build?.dockerfile ?? 'Dockerfile'))).toBe(true);
     expect(s.read_only).toBe(true);
     expect(s.tmpfs?.some((t) => t.split(':')[0] === '/tmp')).toBe(true);
-    expect(s.ports).toContain('127.0.0.1:3000:3000');
+  });
+
+  it("publishes the service's port 3000 on the host's loopback (through HAPI's network, which it shares)", () => {
+    const s = svc('onfh-cds');
+    const owner = s.network_mode?.startsWith('service:') ? svc(s.network_mode.slice('service:'.length)) : s;
+    expect(owner.ports?.map((p) => p.replace(/\s*#.*$/, ''))).toContain('127.0.0.1:3000:3000');
+    if (s.network_mode !== undefined) expect(s.ports).toBeUndefined(); // compose refuses ports with network_mode
   });
 
   it("sets an environment the service's config schema accepts: production, no JWTs, HAPI allowed", () => {
@@ -89,7 +96,9 @@ describe('docker/compose.yaml', () => {
     const config = loadConfig(env);
     expect(config.NODE_ENV).toBe('production');
     expect(config.AUTH_MODE).toBe('none');
-    expect(config.FHIR_SERVER_ALLOWLIST).toEqual(['http://hapi:8080/fhir']);
+    // HAPI is loopback to the service (shared network namespace): the one FHIR server allowed
+    expect(svc('onfh-cds').network_mode).toBe('service:hapi');
+    expect(config.FHIR_SERVER_ALLOWLIST).toEqual(['http://localhost:8080/fhir']);
     // docker stop waits stop_grace_period before SIGKILL: longer than the drain
     expect(seconds(svc('onfh-cds').stop_grace_period) * 1000).toBeGreaterThan(config.SHUTDOWN_TIMEOUT_MS);
   });
@@ -107,6 +116,28 @@ describe('docker/compose.yaml', () => {
     expect(scriptMount, `a volume holding ${script}`).toBeDefined();
     const hostPath = join(repoPath('docker'), scriptMount?.[1] ?? '', script.slice((scriptMount?.[0] ?? '').length));
     expect(existsSync(hostPath), hostPath).toBe(true);
+  });
+});
+
+const guardModule = repoPath('src/auth/fhir-guard.ts');
+describe.skipIf(!existsSync(guardModule))('docker/compose.yaml and the FHIR server guard', () => {
+  it('lets a hook call name HAPI as its fhirServer, and nothing else', async () => {
+    const config = loadConfig(svc('onfh-cds').environment ?? {});
+    const modulePath = '../../src/auth/fhir-guard.js';
+    const { fhirServerRefusal } = (await import(modulePath)) as {
+      fhirServerRefusal: (request: unknown, fhirServer: string, config: ReturnType<typeof loadConfig>) => string | null;
+    };
+    const request = {}; // AUTH_MODE=none: the guard does not look at the caller
+    expect(fhirServerRefusal(request, 'http://localhost:8080/fhir', config)).toBeNull();
+    expect(fhirServerRefusal(request, 'http://hapi:8080/fhir', config)).not.toBeNull(); // plain http off the loopback
+    expect(fhirServerRefusal(request, 'http://localhost:9999/fhir', config)).not.toBeNull(); // not listed
+  });
+
+  it('is the fhirServer of the curl call in docs/deployment.md', () => {
+    const docs = readRepoFile('docs/deployment.md');
+    const servers = [...docs.matchAll(/"fhirServer":\s*"([^"]+)"/g)].map((m) => m[1]);
+    expect(servers.length).toBeGreaterThan(0);
+    for (const s of servers) expect(loadConfig(svc('onfh-cds').environment ?? {}).FHIR_SERVER_ALLOWLIST).toContain(s);
   });
 });
 
@@ -305,6 +336,16 @@ describe('docker/k8s', () => {
       expect(json.version, key).toMatch(/^\d{4}\.\d+\.\d+$/);
       expect(typeof json.kind, key).toBe('string');
     }
+  });
+});
+
+const kubectl = spawnSync('kubectl', ['version', '--client'], { encoding: 'utf8' }).status === 0;
+describe.skipIf(!kubectl)('docker/k8s with kubectl (when installed)', () => {
+  it('builds with kustomize into the same six objects', () => {
+    const built = spawnSync('kubectl', ['kustomize', repoPath(K8S)], { encoding: 'utf8', timeout: 60_000 });
+    expect(built.status, built.stderr).toBe(0);
+    const kinds = built.stdout.split(/^---$/m).map((doc) => (parseYaml(doc) as { kind?: string } | null)?.kind);
+    expect(kinds.sort()).toEqual(['ConfigMap', 'ConfigMap', 'Deployment', 'HorizontalPodAutoscaler', 'PodDisruptionBudget', 'Service']);
   });
 });
 
