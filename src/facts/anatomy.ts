@@ -14,9 +14,11 @@ export interface SiteReading {
   readonly site: HipSite | undefined;
   /** A body site was given and it is not a hip site (a knee, the chest): not about the hips. */
   readonly otherSite: boolean;
+  /** The site named is a knee (TCM: knee pain is the hip's referred pain, spec 7.1). */
+  readonly knee: boolean;
 }
 
-export const NO_SITE: SiteReading = Object.freeze({ side: undefined, site: undefined, otherSite: false });
+export const NO_SITE: SiteReading = Object.freeze({ side: undefined, site: undefined, otherSite: false, knee: false });
 
 function combineSides(a: Laterality | undefined, b: Laterality | undefined): Laterality | undefined {
   if (a === undefined) return b;
@@ -33,7 +35,9 @@ function widerSite(a: HipSite | undefined, b: HipSite | undefined): HipSite | un
   return SITE_RANK[b] > SITE_RANK[a] ? b : a;
 }
 
-const LATERALITY_ONLY_TEXT = new Set(['left', 'right', 'bilateral', 'both', 'l', 'r']);
+/** A text of only these words names a side, not another body site ("Left", "left | left"). */
+const LATERALITY_ONLY_TEXT = new Set(['left', 'right', 'bilateral', 'both', 'l', 'r', 'side', 'sided']);
+const WORDS = /[^a-z]+/;
 
 /** Tokens of a SNOMED post-coordinated expression ("24136001:272741003=7771000"). */
 const EXPRESSION_SPLIT = /[^0-9A-Za-z.]+/;
@@ -49,6 +53,7 @@ export function readSites(valueSets: ValueSets, concepts: readonly unknown[]): S
   let site: HipSite | undefined;
   let named = false;
   let unrecognised = false;
+  let knee = false;
   for (const concept of concepts) {
     const c = rec(concept);
     if (c === undefined) continue;
@@ -72,7 +77,8 @@ export function readSites(valueSets: ValueSets, concepts: readonly unknown[]): S
             codedSide = combineSides(codedSide, m.value as Laterality);
             known = true;
           } else if (m.valueSet === 'body-site') {
-            conceptSite = widerSite(conceptSite, m.value as HipSite);
+            if (m.value === 'knee') knee = true;
+            else conceptSite = widerSite(conceptSite, m.value as HipSite);
             known = true;
           }
         }
@@ -84,8 +90,13 @@ export function readSites(valueSets: ValueSets, concepts: readonly unknown[]): S
       named = true;
       for (const m of valueSets.matchText('laterality', text)) textSide = combineSides(textSide, m.value as Laterality);
       if (conceptSite === undefined) {
-        for (const m of valueSets.matchText('body-site', text)) conceptSite = widerSite(conceptSite, m.value as HipSite);
-        if (conceptSite === undefined && !LATERALITY_ONLY_TEXT.has(text.trim())) conceptUnrecognised = true;
+        for (const m of valueSets.matchText('body-site', text)) {
+          if (m.value === 'knee') knee = true;
+          else conceptSite = widerSite(conceptSite, m.value as HipSite);
+        }
+        if (conceptSite === undefined && !text.split(WORDS).every((w) => w === '' || LATERALITY_ONLY_TEXT.has(w))) {
+          conceptUnrecognised = true;
+        }
       }
     }
     if (conceptSite !== undefined) site = widerSite(site, conceptSite);
@@ -94,7 +105,8 @@ export function readSites(valueSets: ValueSets, concepts: readonly unknown[]): S
   return {
     side: codedSide ?? textSide,
     site,
-    otherSite: named && site === undefined && unrecognised,
+    otherSite: named && site === undefined && (unrecognised || knee),
+    knee: knee && site === undefined,
   };
 }
 

@@ -86,6 +86,7 @@ interface HipBuilder {
   readonly imaging: PendingImaging[];
   readonly pain: PendingScore[];
   readonly harris: PendingScore[];
+  readonly kneePain: PendingScore[];
   hipPainCondition: boolean;
 }
 
@@ -152,6 +153,7 @@ export function extractFacts(
   const imaging: PendingImaging[] = [];
   const pain: PendingScore[] = [];
   const harris: PendingScore[] = [];
+  const kneePain: PendingScore[] = [];
   const hipPain: (Laterality | undefined)[] = [];
   const bmi: PendingScore[] = [];
   const auditC: PendingScore[] = [];
@@ -289,7 +291,12 @@ export function extractFacts(
       case 'pain':
       case 'harris': {
         const site = sideOf();
-        // spec 3: a hip pain score has a hip body site or none (a knee pain score is not one)
+        // TCM (seed 000): knee pain is kept apart, for spec 7.1's "pain (hip or knee)"
+        if (site.knee && match.value === 'pain') {
+          take(kneePain, readScore(part, 0, 10), 'knee pain', site.side);
+          return;
+        }
+        // spec 3: a hip pain score has a hip body site or none
         if (site.otherSite || site.site === 'femur') return;
         const [min, max] = SCORE_RANGE[match.value];
         take(match.value === 'pain' ? pain : harris, readScore(part, min, max), match.value, site.side);
@@ -456,7 +463,7 @@ export function extractFacts(
     }
   }
 
-  const hips = buildHips(onfhConditions, findings, imaging, pain, harris, hipPain, dataGaps, notes);
+  const hips = buildHips(onfhConditions, findings, imaging, { pain, harris, kneePain }, hipPain, dataGaps, notes);
   const imagingBySide = imagingOfEachSide(imaging, hips);
   const newestPlatelets = newest(platelets);
   const newestSmoking = newest(smoking);
@@ -519,8 +526,7 @@ function buildHips(
   conditions: readonly OnfhCondition[],
   findings: readonly PendingFinding[],
   imaging: readonly PendingImaging[],
-  pain: readonly PendingScore[],
-  harris: readonly PendingScore[],
+  scores: { readonly pain: readonly PendingScore[]; readonly harris: readonly PendingScore[]; readonly kneePain: readonly PendingScore[] },
   hipPain: readonly (Laterality | undefined)[],
   dataGaps: DataGap[],
   notes: string[],
@@ -532,7 +538,7 @@ function buildHips(
       if (hip === undefined) {
         hip = {
           side, conditions: [], etiology: c.etiology, diagnosisDate: null, stage: null,
-          findings: [], imaging: [], pain: [], harris: [], hipPainCondition: false,
+          findings: [], imaging: [], pain: [], harris: [], kneePain: [], hipPainCondition: false,
         };
         builders.set(side, hip);
       }
@@ -574,7 +580,7 @@ function buildHips(
     else notes.push(`${s.ref}: imaging with no side while more than one hip is affected, not attributed`);
   }
   // HipFacts: scores sided to the hip, or unsided (every hip)
-  const scoreSides = (list: readonly PendingScore[], target: 'pain' | 'harris') => {
+  const scoreSides = (list: readonly PendingScore[], target: 'pain' | 'harris' | 'kneePain') => {
     for (const s of list) {
       const sides = sidesOf(s.side);
       for (const hip of all) {
@@ -582,8 +588,9 @@ function buildHips(
       }
     }
   };
-  scoreSides(pain, 'pain');
-  scoreSides(harris, 'harris');
+  scoreSides(scores.pain, 'pain');
+  scoreSides(scores.harris, 'harris');
+  scoreSides(scores.kneePain, 'kneePain');
   for (const side of hipPain) {
     const sides = sidesOf(side);
     for (const hip of all) {
@@ -609,6 +616,7 @@ function buildHips(
         painScores: [...hip.pain].sort(byDate).map(toScoreFact),
         harrisScores: [...hip.harris].sort(byDate).map(toScoreFact),
         hipPainCondition: hip.hipPainCondition,
+        kneePainScores: [...hip.kneePain].sort(byDate).map(toScoreFact),
       };
     });
 }

@@ -77,6 +77,12 @@ export interface HipFacts {
   readonly harrisScores: readonly ScoreFact[];
   /** An active hip-pain condition (ICD-10-CM M25.55x) for this side, or unsided. */
   readonly hipPainCondition: boolean;
+  /**
+   * Pain scores 0–10 (LOINC 72514-3) with a knee body site on this side, or a knee with no side,
+   * oldest first. Not hip pain scores (spec 3); TCM (seed 000) counts "pain (hip or knee)" as the
+   * clinical sign of progression (spec 7.1). Added by the facts team; optional.
+   */
+  readonly kneePainScores?: readonly ScoreFact[];
 }
 
 export type ContraindicationId = 'malignancy' | 'immune-hematologic' | 'infection' | 'organ-failure' | 'coagulopathy';

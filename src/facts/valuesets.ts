@@ -41,8 +41,11 @@ export const VALUE_SET_VALUES = {
   'onfh-condition': ['non-traumatic', 'drug-associated', 'traumatic'],
   /** spec 9: codes that must never count as ONFH (documentation and a guard at compile). */
   'onfh-condition-excluded': null,
-  /** spec 2, 9: hip sites; `both-hips` and `pelvis` cover both hips (spec 2, imaging). */
-  'body-site': ['hip', 'femoral-head', 'femur', 'pelvis', 'both-hips'],
+  /**
+   * spec 2, 9: hip sites; `both-hips` and `pelvis` cover both hips (spec 2, imaging). `knee` is
+   * not a hip site: TCM counts "pain (hip or knee)" as the clinical sign of progression (spec 7.1).
+   */
+  'body-site': ['hip', 'femoral-head', 'femur', 'pelvis', 'both-hips', 'knee'],
   /** spec 2, 9: laterality qualifiers. */
   laterality: ['left', 'right', 'bilateral'],
   /** spec 3, 9: finding observation codes → finding id. */

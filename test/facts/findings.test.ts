@@ -210,6 +210,23 @@ describe('pain and Harris Hip Scores per hip', () => {
     ]);
   });
 
+  it('knee pain is not hip pain, but is kept as kneePainScores (TCM: "pain (hip or knee)")', () => {
+    const f = facts(
+      condition('c1', 'M87.051'), condition('c2', 'M87.052'),
+      pain('lk', 4, { bodySite: { coding: [{ system: SNOMED, code: '72696002', display: 'Knee' }, { system: SNOMED, code: '7771000', display: 'Left' }] } }),
+      pain('k', 3, { bodySite: { text: 'knee' } }),
+    );
+    expect(f.hips.map((h) => [h.side, h.painScores, h.kneePainScores?.map((s) => s.ref)])).toEqual([
+      ['right', [], ['Observation/k']],
+      ['left', [], ['Observation/lk', 'Observation/k']],
+    ]);
+  });
+
+  it('a body site that names only the side is a hip pain score of that side', () => {
+    const f = facts(rightOnfh, pain('r', 5, { bodySite: { coding: [{ system: SNOMED, code: '24028007', display: 'Right' }], text: 'Right' } }));
+    expect(f.hips[0]?.painScores.map((s) => s.value)).toEqual([5]);
+  });
+
   it('scores outside 0–10 and 0–100 are implausible', () => {
     const f = facts(rightOnfh, pain('p', 11), observation('h', '100291-4', { valueInteger: -1 }));
     expect(f.hips[0]?.painScores).toEqual([]);
