@@ -22,10 +22,11 @@ import { ROOT, repoPath } from './support.js';
 
 const SERVER_SOURCE = repoPath('src/server.ts');
 const EXAMPLE = repoPath('examples/patient-view.json');
-const SAMPLE = repoPath('docker/sample-data/01-onfh-right-arco1.json');
+const SAMPLE_DIR = repoPath('docker/sample-data');
+const DOCS = repoPath('docs/deployment.md');
 const FHIR_DELAY_MS = 1000;
 
-// ── a slow FHIR server on 127.0.0.1, answering from one sample Bundle ───────────────────────
+// ── a slow FHIR server on 127.0.0.1, answering from the sample Bundles ─────────────────────
 
 interface SlowFhir {
   readonly base: string;
@@ -36,10 +37,16 @@ interface SlowFhir {
 }
 
 async function startSlowFhir(): Promise<SlowFhir> {
-  const sample = z
-    .object({ entry: z.array(z.object({ resource: z.looseObject({ resourceType: z.string(), id: z.string() }) })) })
-    .parse(JSON.parse(readFileSync(SAMPLE, 'utf8')));
-  const resources = sample.entry.map((e) => e.resource);
+  const SampleBundle = z.object({
+    entry: z.array(
+      z.object({
+        resource: z.looseObject({ resourceType: z.string(), id: z.string(), subject: z.object({ reference: z.string() }).optional() }),
+      }),
+    ),
+  });
+  const resources = readdirSync(SAMPLE_DIR)
+    .filter((f) => f.endsWith('.json'))
+    .flatMap((f) => SampleBundle.parse(JSON.parse(readFileSync(join(SAMPLE_DIR, f), 'utf8'))).entry.map((e) => e.resource));
   const requests: string[] = [];
   let markFirst: () => void = () => undefined;
   const firstRequest = new Promise<void>((resolve) => (markFirst = resolve));
@@ -58,7 +65,9 @@ async function startSlowFhir(): Promise<SlowFhir> {
         body = { resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'not-found' }] };
       }
     } else {
-      const matches = resources.filter((r) => r.resourceType === type);
+      // Type?patient=id: the resources of that type about that patient (what the prefetch templates ask)
+      const patient = url.searchParams.get('patient');
+      const matches = resources.filter((r) => r.resourceType === type && r.subject?.reference === `Patient/${patient ?? ''}`);
       body = {
         resourceType: 'Bundle',
         type: 'searchset',
@@ -256,12 +265,36 @@ describe.skipIf(!existsSync(SERVER_SOURCE))('production mode: node dist/server.j
     CardsSchema.parse(JSON.parse(text));
   });
 
-  it('serves Prometheus metrics that count the requests made so far', async () => {
+  it('answers the curl call of docs/deployment.md, fetching everything from the FHIR server', async () => {
+    const docs = readFileSync(DOCS, 'utf8');
+    const m = /curl -s -X POST http:\/\/localhost:3000(\/cds-services\/[\w-]+) \\\n\s+-H 'content-type: application\/json' \\\n\s+-d '([^']+)'/.exec(docs);
+    expect(m, 'the hook curl call in docs/deployment.md').not.toBeNull();
+    const body = JSON.parse(m?.[2] ?? '') as Record<string, unknown>;
+    expect(body.prefetch).toBeUndefined();
+    const requestsBefore = fhir.requests.length;
+    const res = await fetch(`${base}${m?.[1] ?? ''}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ ...body, fhirServer: fhir.base }), // compose's HAPI → the stand-in
+    });
+    const text = await res.text();
+    expect(res.status, text).toBe(200);
+    CardsSchema.parse(JSON.parse(text));
+    const asked = fhir.requests.slice(requestsBefore);
+    const patientId = (body.context as { patientId: string }).patientId;
+    for (const type of ['Condition', 'Observation', 'ImagingStudy']) {
+      expect(asked.some((r) => r.startsWith(`GET /fhir/${type}?`) && r.includes(`patient=${patientId}`)), `${type} fetched`).toBe(true);
+    }
+  });
+
+  it('serves Prometheus metrics that count the requests, FHIR fetches and cards so far', async () => {
     const res = await fetch(`${base}/metrics`);
     expect(res.status).toBe(200);
     const text = await res.text();
     expect(text).toMatch(/^onfh_http_requests_total\{method="GET",route="\/readyz",service="",status_code="200"\} [1-9]/m);
     expect(text).toContain('process_resident_memory_bytes');
+    expect(text).toMatch(/^onfh_http_requests_total\{method="POST",route="\/cds-services\/:id",service="onfh-patient-view",status_code="200"\} [1-9]/m);
+    expect(text).toMatch(/^onfh_fhir_fetch_duration_seconds_count\{resource_type="Condition",outcome="ok"\} [1-9]/m);
   });
 
   it('on SIGTERM, finishes the in-flight hook call, stops reporting ready, and exits 0', async () => {
