@@ -129,7 +129,7 @@ export function registerCdsServiceRoutes(app: FastifyInstance, options: CdsRoute
       preValidation: (request, _reply, done) => {
         const call = request.cdsCall;
         const body = request.body as unknown;
-        if (call === null || typeof body !== 'object' || body === null) {
+        if (call === null || typeof body !== 'object' || body === null || Array.isArray(body)) {
           done();
           return;
         }

@@ -45,6 +45,13 @@ export function registerJsonBodyParser(app: FastifyInstance, maxDepth: number): 
       done(badRequest(`body: JSON nesting deeper than ${maxDepth} levels (MAX_JSON_DEPTH)`), undefined);
       return;
     }
-    void parseJson(request, text, done);
+    void parseJson(request, text, (error, value) => {
+      if (error === null) {
+        done(null, value);
+        return;
+      }
+      // Fastify's parser refuses empty bodies, invalid JSON and __proto__/constructor keys alike.
+      done(badRequest(text.trim() === '' ? 'body: is empty; a JSON object is expected' : 'body: is not valid JSON (or holds a __proto__ or constructor key)'), undefined);
+    });
   });
 }

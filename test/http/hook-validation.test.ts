@@ -111,8 +111,12 @@ describe('POST /cds-services/{id}: request validation', () => {
     for (const payload of ['{"hook": "patient-view",', '[1,2]', '"text"', '']) {
       const res = await app.inject({ method: 'POST', url: '/cds-services/onfh-patient-view', headers: { 'content-type': 'application/json' }, payload });
       expect(res.statusCode).toBe(400);
-      expect(res.json<Outcome>().resourceType).toBe('OperationOutcome');
+      expect(texts(res.json<Outcome>())[0]).toMatch(/^body: /);
     }
+    const poisoned = '{"hook":"patient-view","__proto__":{"polluted":true}}';
+    const res = await app.inject({ method: 'POST', url: '/cds-services/onfh-patient-view', headers: { 'content-type': 'application/json' }, payload: poisoned });
+    expect(res.statusCode).toBe(400);
+    expect(texts(res.json<Outcome>())[0]).toContain('__proto__');
   });
 
   it('refuses JSON nested deeper than MAX_JSON_DEPTH before parsing it', async () => {

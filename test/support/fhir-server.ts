@@ -10,7 +10,9 @@
  * - a request log (method, URL, Authorization header) so tests see what was sent where;
  * - optional bearer-token check (401 without the expected token);
  * - injected faults, the ONLY hand-made answers: a delay, an HTTP status, malformed JSON, a Bundle
- *   of the wrong type, a redirect, or a rewritten `next` link (off-origin, or a loop).
+ *   of the wrong type, a redirect, or a rewritten `next` link (off-origin, or a loop). Delays add
+ *   up and combine with one other fault: `injectFault({ fault: { kind: 'delay', ms: 20 } })` alone
+ *   gives every request a 20 ms latency (a benchmark's remote FHIR server).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -94,13 +96,19 @@ export async function startFhirServer(options: FhirTestServerOptions = {}): Prom
   let faults: FaultRule[] = [];
   let origin = '';
 
-  function takeFault(resourceType: string, page: number): Fault | undefined {
-    const rule = faults.find(
-      (r) => (r.resourceType === undefined || r.resourceType === resourceType) && (r.page === undefined || r.page === page) && (r.times === undefined || r.times > 0),
-    );
-    if (rule === undefined) return undefined;
-    if (rule.times !== undefined) rule.times -= 1;
-    return rule.fault;
+  /** The matching faults' total delay, and the first matching fault of another kind (each use counted). */
+  function takeFaults(resourceType: string, page: number): { delayMs: number; fault: Exclude<Fault, { kind: 'delay' }> | undefined } {
+    let delayMs = 0;
+    let fault: Exclude<Fault, { kind: 'delay' }> | undefined;
+    for (const rule of faults) {
+      const matches = (rule.resourceType === undefined || rule.resourceType === resourceType) && (rule.page === undefined || rule.page === page) && (rule.times === undefined || rule.times > 0);
+      if (!matches) continue;
+      if (rule.fault.kind === 'delay') delayMs += rule.fault.ms;
+      else if (fault === undefined) fault = rule.fault;
+      else continue;
+      if (rule.times !== undefined) rule.times -= 1;
+    }
+    return { delayMs, fault };
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -135,9 +143,9 @@ export async function startFhirServer(options: FhirTestServerOptions = {}): Prom
     const count = Number(query.get('_count') ?? pageSize);
     const offset = Number(query.get('_offset') ?? 0);
     const page = count > 0 ? Math.floor(offset / count) + 1 : 1;
-    const fault = takeFault(resourceType, page);
+    const { delayMs, fault } = takeFaults(resourceType, page);
 
-    if (fault?.kind === 'delay') await new Promise((resolve) => setTimeout(resolve, fault.ms));
+    if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
     if (fault?.kind === 'status') {
       send(fault.status, { resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'exception', diagnostics: 'injected fault' }] });
       return;
