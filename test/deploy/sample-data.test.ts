@@ -5,7 +5,7 @@
  * about. And the loader that posts them: run against a stand-in FHIR server.
  */
 import { spawn } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -220,6 +220,45 @@ describe('docker/sample-data', () => {
         for (const c of codings(r.code)) expect([SYS.icd10cm, SYS.sct]).toContain(c.system);
       }
     }
+  });
+});
+
+// ── the same patients through the real engine (facts → staging), with a fixed date ──────────
+
+/** file → side → [ARCO, Chinese] as clinical-spec.md sections 4.1 and 4.2 give them on SPEC_DATE. */
+const EXPECTED_STAGES: Record<string, Record<string, [string, string]>> = {
+  '01-onfh-right-arco1.json': { right: ['1', 'Ia'] },
+  '02-onfh-left-arco2-steroid.json': { left: ['2', 'IIb'] },
+  '03-onfh-bilateral-arco3a-arco1.json': { right: ['3A', 'IIIb'], left: ['1', 'Ia'] },
+  // collapse first seen 2026-03-10 (>= 6 months before SPEC_DATE) and hip pain now: Chinese V (note to Table 3)
+  '04-onfh-right-arco3b-progressing.json': { right: ['3B', 'V'] },
+  '05-onfh-left-arco4-older.json': { left: ['4', 'V'] },
+  '06-onfh-left-traumatic-edema.json': { left: ['1', 'III'] },
+  '07-onfh-right-snomed-cm.json': { right: ['3A', 'IVa'] },
+  '08-out-of-scope-hip-osteoarthritis.json': {},
+  '09-out-of-scope-onfh-refuted.json': {},
+};
+
+const engineReady = existsSync(repoPath('src/engine/index.ts')) && existsSync(repoPath('src/rules/index.ts'));
+describe.skipIf(!engineReady)('docker/sample-data through the engine', () => {
+  it.each(FILES)('%s is staged as intended', async (file) => {
+    const rulesPath = '../../src/rules/index.js';
+    const enginePath = '../../src/engine/index.js';
+    const configPath = '../../src/config.js';
+    const { loadRules } = (await import(rulesPath)) as { loadRules: (dir: string) => Promise<unknown> };
+    const { assessBundle } = (await import(enginePath)) as {
+      assessBundle: (
+        bundle: unknown,
+        rules: unknown,
+        now: string,
+      ) => { ok: true; assessment: { inScope: boolean; hips: { side: string; stage: { arco: string | null; chinese: string | null } }[] } } | { ok: false; error: string };
+    };
+    const { BUNDLED_RULES_DIR } = (await import(configPath)) as { BUNDLED_RULES_DIR: string };
+    const result = assessBundle(JSON.parse(readFileSync(join(DIR, file), 'utf8')), await loadRules(BUNDLED_RULES_DIR), SPEC_DATE);
+    if (!result.ok) throw new Error(result.error);
+    const stages = Object.fromEntries(result.assessment.hips.map((h) => [h.side, [h.stage.arco, h.stage.chinese]]));
+    expect(stages).toEqual(EXPECTED_STAGES[file]);
+    expect(result.assessment.inScope).toBe(EXPECTED[file]?.inScope);
   });
 });
 
