@@ -153,6 +153,11 @@ export const ValueSetFileSchema = z
     kind: z.literal('valueset'),
     title: z.string().optional(),
     description: z.string().optional(),
+    /**
+     * Other names of a code system → the canonical URI used in the entries (EHRs often send the
+     * HL7 OID, "urn:oid:2.16.840.1.113883.6.90", for ICD-10-CM).
+     */
+    systemAliases: z.record(nonEmpty, nonEmpty).optional(),
     valueSets: z.partialRecord(z.enum(VALUE_SET_IDS as [ValueSetId, ...ValueSetId[]]), z.array(ValueSetEntrySchema)),
   })
   .superRefine((file, ctx) => {
@@ -266,6 +271,17 @@ export function compileValueSets(files: readonly ValueSetFile[]): ValueSets {
   const textRules = new Map<ValueSetId, TextRule[]>();
   const imagingOrders: ImagingOrderCode[] = [];
   const seen = new Map<string, { value: string; file: string }>();
+  const aliases = new Map<string, string>();
+  for (const file of files) {
+    for (const [alias, canonical] of Object.entries(file.systemAliases ?? {})) {
+      const before = aliases.get(alias.trim());
+      if (before !== undefined && before !== canonical.trim()) {
+        throw new ValueSetError(`${file.id}: system alias ${alias} names ${canonical}, already ${before}`);
+      }
+      aliases.set(alias.trim(), canonical.trim());
+    }
+  }
+  const canonicalSystem = (system: string): string => aliases.get(system) ?? system;
 
   const addExact = (system: string, code: string, m: ValueSetMatch, file: string) => {
     const key = `${m.valueSet}|${system}|${code}`;
@@ -307,7 +323,7 @@ export function compileValueSets(files: readonly ValueSetFile[]): ValueSets {
           ...(e.modality !== undefined && { modality: e.modality }),
           ...(e.display !== undefined && { display: e.display }),
         });
-        const system = e.system?.trim() ?? '';
+        const system = canonicalSystem(e.system?.trim() ?? '');
         const excludes = (e.exclude ?? []).map(normalizeCode);
         if (e.code !== undefined) {
           addExact(system, normalizeCode(e.code), match, file.id);
@@ -345,7 +361,7 @@ export function compileValueSets(files: readonly ValueSetFile[]): ValueSets {
 
   const lookup = (system: unknown, code: unknown): readonly ValueSetMatch[] => {
     if (typeof code !== 'string' || code.length === 0 || code.length > 64) return NONE;
-    const sys = typeof system === 'string' ? system : '';
+    const sys = typeof system === 'string' ? canonicalSystem(system) : '';
     const norm = normalizeCode(code);
     const exactHits = exact.get(sys)?.get(norm);
     const byPrefix = prefixes.get(sys);

@@ -117,3 +117,12 @@ describe('a site adds local codes by adding entries', () => {
     })])).toThrow(/excluded/);
   });
 });
+
+describe('code-system aliases', () => {
+  it('the HL7 OIDs some EHRs send are read as the spec 9 URIs', () => {
+    const vs = valueSets();
+    expect(vs.find('onfh-condition', 'urn:oid:2.16.840.1.113883.6.90', 'M87.052')?.side).toBe('left');
+    expect(vs.find('observation', 'urn:oid:2.16.840.1.113883.6.1', '72514-3')?.value).toBe('pain');
+    expect(vs.find('contraindication', 'urn:oid:2.16.840.1.113883.6.90', 'C34.1')?.value).toBe('malignancy');
+  });
+});
