@@ -68,7 +68,7 @@ function stageHistory(rules: LoadedRules, patient: MutableFacts, hip: HipFacts, 
     const key = `${study.date}|${modalityFamily(study.modality)}`;
     if (seen.has(key)) continue;
     seen.add(key);
-    const facts = hipRuleFacts(patient, hip, { asOf: study.date, current: false, contralateralMriOnRecord: otherMri });
+    const facts = hipRuleFacts(patient, hip, { asOf: study.date, current: false, contralateralMriOnRecord: otherMri }, rules.newFacts());
     applyDerived(rules, facts, 'findings');
     const staged = stageFacts(rules, facts);
     history.push({ date: study.date, arco: staged.arco, chinese: staged.chinese, modality: study.modality });
@@ -176,7 +176,7 @@ function assessHip(
 ): { hip: HipAssessment; workings: HipWorkings } {
   const otherMri = contralateralMri(facts, hip);
   const history = stageHistory(rules, patient, hip, otherMri);
-  const f = hipRuleFacts(patient, hip, { asOf: now, current: true, contralateralMriOnRecord: otherMri });
+  const f = hipRuleFacts(patient, hip, { asOf: now, current: true, contralateralMriOnRecord: otherMri }, rules.newFacts());
   f['stable-months'] = stableMonths(history);
   f['progression-on-serial-imaging'] = progressedOnSerialImaging(history);
   applyDerived(rules, f, 'findings');
@@ -277,7 +277,7 @@ export function assess(facts: PatientFacts, rules: LoadedRules, now: string): As
       dataGaps: [],
     };
   }
-  const patient = patientRuleFacts(facts, now);
+  const patient = patientRuleFacts(facts, now, rules.newFacts());
   const dataGaps: DataGap[] = [];
   for (const g of facts.dataGaps) pushGap(dataGaps, { ...g });
 
@@ -293,7 +293,7 @@ export function assess(facts: PatientFacts, rules: LoadedRules, now: string): As
   const conservative = rules.conservativeCare.filter((c) => workings.some((w) => truthy(c.when(w.facts))));
 
   // spec 10, per patient: derived facts evaluated over the patient's own facts.
-  const pf: MutableFacts = { ...patient };
+  const pf = patient;
   applyDerived(rules, pf, 'findings');
   const riskFactors = rules.riskFactors
     .filter((r) => truthy(r.when(pf)))

@@ -13,8 +13,11 @@ function parse(date: string): Ymd {
   return { y: Number(date.slice(0, 4)), m: Number(date.slice(5, 7)), d: Number(date.slice(8, 10)) };
 }
 
+const MONTH_DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
 function daysInMonth(y: number, m: number): number {
-  return new Date(Date.UTC(y, m, 0)).getUTCDate();
+  const leap = (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
+  return m === 2 && leap ? 29 : (MONTH_DAYS[m - 1] ?? 31);
 }
 
 const pad = (n: number, width: number): string => String(n).padStart(width, '0');

@@ -6,34 +6,34 @@
 import type { FindingId, FindingValue, HipFacts, PatientFacts, ScoreFact } from '../facts/types.js';
 import { FINDING_IDS } from '../facts/types.js';
 import type { FactValue } from '../rules/facts.js';
+import { PATIENT_FACT_NAMES } from '../rules/facts.js';
 import { ageOn, monthsElapsed } from './dates.js';
 
 export type MutableFacts = Record<string, FactValue | Record<string, FactValue>>;
 
 /** Patient-level facts (clinical-spec.md sections 6, 9, 10). */
-export function patientRuleFacts(facts: PatientFacts, now: string): MutableFacts {
+export function patientRuleFacts(facts: PatientFacts, now: string, blank: MutableFacts): MutableFacts {
   const c = facts.contraindications;
   const has = (id: keyof typeof c): boolean => (c[id]?.length ?? 0) > 0;
   const sides = new Set(facts.hips.map((h) => h.side));
   const immune = has('immune-hematologic') || facts.plateletsLow;
-  const out: MutableFacts = {
-    age: facts.birthDate ? ageOn(facts.birthDate, now) : null,
-    sex: facts.sex,
-    bmi: facts.bmi?.value ?? null,
-    smoker: facts.smoker,
-    'audit-c': facts.auditC?.value ?? null,
-    'alcohol-use-disorder': facts.alcoholUseDisorder,
-    diabetes: facts.diabetes,
-    osteoporosis: facts.osteoporosis,
-    'corticosteroid-active': facts.corticosteroids.length > 0,
-    'affected-hip-count': facts.hips.length,
-    bilateral: sides.has('left') && sides.has('right'),
-    'contraindication-malignancy': has('malignancy'),
-    'contraindication-immune-hematologic': immune,
-    'contraindication-infection': has('infection'),
-    'contraindication-organ-failure': has('organ-failure'),
-    'contraindication-coagulopathy': has('coagulopathy'),
-  };
+  const out = blank;
+  out.age = facts.birthDate ? ageOn(facts.birthDate, now) : null;
+  out.sex = facts.sex;
+  out.bmi = facts.bmi?.value ?? null;
+  out.smoker = facts.smoker;
+  out['audit-c'] = facts.auditC?.value ?? null;
+  out['alcohol-use-disorder'] = facts.alcoholUseDisorder;
+  out.diabetes = facts.diabetes;
+  out.osteoporosis = facts.osteoporosis;
+  out['corticosteroid-active'] = facts.corticosteroids.length > 0;
+  out['affected-hip-count'] = facts.hips.length;
+  out.bilateral = sides.has('left') && sides.has('right');
+  out['contraindication-malignancy'] = has('malignancy');
+  out['contraindication-immune-hematologic'] = immune;
+  out['contraindication-infection'] = has('infection');
+  out['contraindication-organ-failure'] = has('organ-failure');
+  out['contraindication-coagulopathy'] = has('coagulopathy');
   out['contraindication-any'] =
     has('malignancy') || immune || has('infection') || has('organ-failure') || has('coagulopathy');
   return out;
@@ -66,11 +66,15 @@ export interface HipFactsOptions {
   readonly contralateralMriOnRecord: boolean;
 }
 
-/** The per-hip facts object (patient facts included, so one object serves every rule). */
-export function hipRuleFacts(patient: MutableFacts, hip: HipFacts, opts: HipFactsOptions): MutableFacts {
+/**
+ * The per-hip facts object (patient facts included, so one object serves every rule), filled into
+ * `blank` (a fresh object from LoadedRules.newFacts, see there why).
+ */
+export function hipRuleFacts(patient: MutableFacts, hip: HipFacts, opts: HipFactsOptions, blank: MutableFacts): MutableFacts {
   const { asOf } = opts;
   const findings = opts.current ? hip.findings : findingsAsOf(hip, asOf);
-  const out: MutableFacts = { ...patient };
+  const out = blank;
+  for (const name of PATIENT_FACT_NAMES) out[name] = patient[name] ?? null;
   for (const id of FINDING_IDS) out[id] = findings[id] ?? null;
 
   // necrotic-extent given as a category (small/medium/large) is kept apart from the percent.

@@ -93,3 +93,16 @@ export const DRAFT_ORDER_KINDS = [
   'cell-therapy', 'ozone', 'radiofrequency', 'intra-articular-corticosteroid-injection', 'wheelchair',
   'total-hip-arthroplasty', 'resurfacing', 'hbo', 'enoxaparin', 'simvastatin', 'crutch', 'cane',
 ] as const;
+
+/**
+ * A maker of blank facts objects: every name present, null, in a fixed order. V8 keeps an object
+ * fast only when its properties are created by name in a fixed order; adding ~100 properties by
+ * computed key makes a slow dictionary object, which dominated assess() in the bench (and its GC).
+ * The names are validated fact names (built in, or /^[a-z][a-z0-9-]*$/), JSON-quoted into the
+ * literal, so the generated source holds nothing but a list of keys.
+ */
+export function blankFactsMaker(names: readonly string[]): () => Record<string, FactValue | Readonly<Record<string, FactValue>>> {
+  const literal = `return {${names.map((n) => `${JSON.stringify(n)}: null`).join(', ')}};`;
+  // eslint-disable-next-line @typescript-eslint/no-implied-eval -- see above: a literal of quoted, validated names
+  return new Function(literal) as () => Record<string, FactValue>;
+}

@@ -10,7 +10,8 @@ import { join, relative, sep } from 'node:path';
 import type { z } from 'zod';
 import { MODALITY_IDS } from '../engine/types.js';
 import type { ModalityId, Evidence, RecommendationStatus, Strength, FollowUpModality } from '../engine/types.js';
-import { BUILT_IN_FACT_NAMES, STATUS_FACT_PREFIX } from './facts.js';
+import { BUILT_IN_FACT_NAMES, STATUS_FACT_PREFIX, blankFactsMaker } from './facts.js';
+import type { FactValue } from './facts.js';
 import type { CompiledLogic } from './logic.js';
 import { checkLogic, compileLogic } from './logic.js';
 import type {
@@ -151,6 +152,8 @@ export interface OrderCheckRule extends Cited {
 
 export interface LoadedRules {
   readonly dir: string;
+  /** A blank facts object (every known fact name, null): what the engine fills per hip. */
+  readonly newFacts: () => Record<string, FactValue | Readonly<Record<string, FactValue>>>;
   /** Every rule file read (any status), for GET /rules and the start log. */
   readonly sets: readonly RuleSetInfo[];
   /** The active rule sets the engine uses (Assessment.rules). */
@@ -310,7 +313,8 @@ export function compileRuleFiles(files: readonly ReadFile[], faults: RuleFault[]
   if (faults.length > 0) return null;
 
   const active = parsedFiles.filter((p) => p.info.status === 'active');
-  return ctx.build(parsedFiles.map((p) => p.info), active);
+  const built = ctx.build(parsedFiles.map((p) => p.info), active);
+  return built === null ? null : { ...built, newFacts: blankFactsMaker([...knownWithStatus]) };
 }
 
 /** Checks every condition of a parsed file, then builds the compiled rules from the active files. */
@@ -411,7 +415,7 @@ class Compiler {
     }
   }
 
-  build(sets: readonly RuleSetInfo[], active: readonly ParsedFile[]): Omit<LoadedRules, 'dir'> | null {
+  build(sets: readonly RuleSetInfo[], active: readonly ParsedFile[]): Omit<LoadedRules, 'dir' | 'newFacts'> | null {
     const ref = (p: ParsedFile): RuleRef => ({ id: p.info.id, version: p.info.version });
     const cite = (p: ParsedFile, c: { source: string; basis?: string | undefined; why?: string | undefined }): Cited => ({
       source: c.source,

@@ -150,6 +150,10 @@ export function checkLogic(
       return;
     }
     if (['==', '===', '!=', '!==', 'in'].includes(op)) checkLiterals(op, args, opPath);
+    // json-logic-engine's == coerces (0 == null is true), so "unknown" must be tested with ===.
+    if ((op === '==' || op === '!=') && Array.isArray(args) && args.includes(null)) {
+      faults.push({ path: opPath, message: `compare with null using ${op === '==' ? '===' : '!=='}: ${op} treats 0 and false as null` });
+    }
     walk(args, opPath, insideIterator);
   };
   walk(logic, path, false);

@@ -93,6 +93,12 @@ describe('loadRules refuses, naming file and JSON path', () => {
     expect(e.faults).toContainEqual({ file: 'surgery/surgical-evaluation.json', path: '$.indications[2].when.eval', message: 'unknown JSON Logic operator "eval"' });
   });
 
+  it('a null test with == (json-logic-engine: 0 == null is true)', async () => {
+    await edit('surgery/surgical-evaluation.json', (j) => { at(j.indications, 2).when = { '==': [{ var: 'collapse-depth' }, null] }; });
+    const e = await refusal();
+    expect(e.faults).toContainEqual(expect.objectContaining({ file: 'surgery/surgical-evaluation.json', path: '$.indications[2].when.==', message: expect.stringContaining('===') as unknown }));
+  });
+
   it('a missing source, on the file and on a rule', async () => {
     await edit('risk-factors/risk-factors.json', (j) => { delete j.source; });
     await edit('surgery/conservative-care.json', (j) => { delete at(j.indications, 1).source; });
