@@ -7,7 +7,7 @@ import type { Card, OverrideReasonCoding, Suggestion } from '../cds-hooks/card.j
 import type { Assessment, OrderCheck } from '../engine/types.js';
 import { finishCard, guidelineLinks, overrideReason, type CardContext, type CardDraft } from './context.js';
 import { walkingAidDeviceRequest, walkingAidName, type WalkingAid } from './resources.js';
-import { capitalise, clip, hipsPhrase } from './vocabulary.js';
+import { capitalise, clip, hipsPhrase, theHips } from './vocabulary.js';
 
 export function orderCards(checks: readonly OrderCheck[], assessment: Assessment, ctx: CardContext): Card[] {
   // clinical-spec.md section 11: every check applies to a patient with ONFH in scope only.
@@ -28,7 +28,7 @@ function isWheelchair(check: OrderCheck): boolean {
  * summary names the order, the hip and what to do, and cites the rule's own source.
  */
 function summaryOf(check: OrderCheck, what: string): string {
-  const hips = check.sides.length > 0 ? hipsPhrase(check.sides) : 'affected hip';
+  const hips = check.sides.length > 0 ? theHips(check.sides) : 'the affected hip';
   const why = check.reasons[1];
   switch (check.check) {
     case 'bisphosphonate':
@@ -39,10 +39,10 @@ function summaryOf(check: OrderCheck, what: string): string {
       return `${what}: corticosteroids are a common cause of non-traumatic ONFH (${check.source}); lowest effective dose, shortest course`;
     case 'core-decompression':
       return check.indicator === 'info'
-        ? `${what}: an option to weigh for the ${hips}, not a firm recommendation (${check.source})`
-        : `${what}: contraindicated for the ${hips}${why === undefined ? '' : ` — ${why}`}`;
+        ? `${what}: an option to weigh for ${hips}, not a firm recommendation (${check.source})`
+        : `${what}: contraindicated for ${hips}${why === undefined ? '' : ` — ${why}`}`;
     case 'eswt':
-      return `${what}: ESWT is for Chinese stage I–II, not the ${hips} (${check.source})`;
+      return `${what}: ESWT is for Chinese stage I–II, not ${hips} (${check.source})`;
     case 'intra-articular-corticosteroid-injection':
       return `${what}: approach cautiously in ONFH (${check.source})`;
     case 'arthroplasty':
@@ -50,7 +50,7 @@ function summaryOf(check: OrderCheck, what: string): string {
     case 'wheelchair':
       return `${what}: not recommended in ONFH (${check.source}); offer crutches or a walking frame instead`;
     default:
-      return `${what} (${hips}): ${check.reasons.join('; ') || check.source}`;
+      return `${what} (${check.sides.length > 0 ? hipsPhrase(check.sides) : 'affected hip'}): ${check.reasons.join('; ') || check.source}`;
   }
 }
 
@@ -112,7 +112,7 @@ function orderCard(check: OrderCheck, a: Assessment, ctx: CardContext): CardDraf
   const what = capitalise(check.order.display);
   const extra = extraLine(check);
   // With one affected hip there is no doubt which hip an order concerns.
-  const hips = a.hips.length > 1 && check.sides.length > 0 ? `Concerns the ${hipsPhrase(check.sides)}.` : undefined;
+  const hips = a.hips.length > 1 && check.sides.length > 0 ? `Concerns ${theHips(check.sides)}.` : undefined;
   const detail = [
     ...check.reasons.map((r) => `- ${r}`),
     ...(hips === undefined ? [] : ['', hips]),

@@ -15,7 +15,7 @@ import {
   imagingServiceRequest, planImaging, referralServiceRequest, studyName, type ImagingNeed, type ImagingOrder,
 } from './resources.js';
 import {
-  MODALITY, MODALITY_GROUP_ORDER, capitalise, cell, clip, grade, hipName, hipsPhrase, sentence, sizeText, stageText,
+  MODALITY, MODALITY_GROUP_ORDER, capitalise, cell, clip, grade, hipName, hipsPhrase, sentence, sizeText, stageText, theHips,
   type HipSide, type ModalityGroup,
 } from './vocabulary.js';
 
@@ -124,7 +124,7 @@ function imagingOverdueCard(a: Assessment, ctx: CardContext): { draft: CardDraft
   const earliestDue = overdue.map((h) => h.followUp.due).sort()[0] ?? a.evaluatedAt;
   const studies = [...new Set(needs.map((n) => shortStudy(n, many)))].join(' and ');
   const summary = neverImaged
-    ? `No imaging of the ${hipsPhrase(overdue.map((h) => h.side))} on record: ${studies} due now`
+    ? `No imaging of ${theHips(overdue.map((h) => h.side))} on record: ${studies} due now`
     : `Follow-up imaging overdue: ${studies} due ${earliestDue}`;
 
   const lines = overdue.map((hip) => {
@@ -163,19 +163,19 @@ function surgicalEvaluationCard(a: Assessment, ctx: CardContext): CardDraft | un
   const hips = a.hips.filter((h) => h.surgicalEvaluation.indicated);
   const first = hips[0];
   if (first === undefined) return undefined;
-  const firstReason = first.surgicalEvaluation.reasons[0];
+  // The engine's reasons are sentences: they go in the detail; the summary stays one glance long.
   const summary = hips.length > 1
-    ? `Surgical evaluation indicated for the ${hipsPhrase(hips.map((h) => h.side))}: refer to orthopaedic surgery`
-    : `${hipName(first.side)}: surgical evaluation indicated${firstReason === undefined ? '' : ` (${firstReason})`}`;
-  const lines = hips.map((hip) => {
-    const reasons = hip.surgicalEvaluation.reasons;
-    return `- **${hipName(hip.side)}** (${stageText(hip.stage)})${reasons.length > 0 ? `: ${reasons.join('; ')}` : ''}.`;
-  });
+    ? `Surgical evaluation indicated for ${theHips(hips.map((h) => h.side))}: refer to orthopaedic surgery`
+    : `${hipName(first.side)}, ${stageText(first.stage)}: surgical evaluation indicated; refer to orthopaedic surgery`;
+  const lines = hips.flatMap((hip) => [
+    `**${hipName(hip.side)}** (${stageText(hip.stage)})`,
+    ...hip.surgicalEvaluation.reasons.map((r) => `- ${r}`),
+    '',
+  ]);
   return {
     summary: clip(summary),
     detail: [
       ...lines,
-      '',
       'Refer to an orthopaedic surgeon for surgical evaluation.',
       '',
       '_Sources: TCM (signs of progression needing surgical intervention); GL2025 Table 4 and SMALL (ARCO 3B–4 with pain or loss of function: joint replacement to discuss); FAQ (progression on serial imaging)._',
@@ -185,7 +185,7 @@ function surgicalEvaluationCard(a: Assessment, ctx: CardContext): CardDraft | un
       label: 'Refer to orthopaedic surgery',
       actions: [{
         type: 'create',
-        description: `Create a draft referral to orthopaedic surgery: surgical evaluation of the ${hipsPhrase(hips.map((h) => h.side))}`,
+        description: `Create a draft referral to orthopaedic surgery: surgical evaluation of ${theHips(hips.map((h) => h.side))}`,
         resource: referralServiceRequest(hips, ctx.patientId),
       }],
     }],
@@ -202,13 +202,13 @@ function surgicalEvaluationCard(a: Assessment, ctx: CardContext): CardDraft | un
 // Card: active systemic corticosteroid (warning) — clinical-spec.md section 10
 
 function corticosteroidCard(a: Assessment): CardDraft | undefined {
-  const exposure = a.riskFactors.find((r) => r.id === 'corticosteroid-exposure');
-  if (exposure === undefined) return undefined;
+  // The risk factor's `evidence` is the rule's own sentence, not the order: it is not repeated here.
+  if (!a.riskFactors.some((r) => r.id === 'corticosteroid-exposure')) return undefined;
   const simvastatin = a.hips.some((h) => h.recommendations.some((r) => r.modality === 'simvastatin' && (r.status === 'consider' || r.status === 'recommended')));
   return {
     summary: 'Active systemic corticosteroid: a common cause of non-traumatic ONFH (GL2025 3.3.2); review with the prescriber',
     detail: [
-      `On record: ${exposure.evidence}.`,
+      'An active systemic corticosteroid order or statement is on record.',
       '',
       'GL2025 3.3.2 names long-term corticosteroid use among the common precipitating factors of non-traumatic ONFH.',
       '',
@@ -344,8 +344,29 @@ const RISK_FACTOR_TEXT: Readonly<Record<string, string>> = {
   diabetes: 'diabetes (glucose control)',
 };
 
+/** rules/surgery/conservative-care.json indication ids (clinical-spec.md 7.2), in a clinician's words. */
+const CONSERVATIVE_CARE_TEXT: Readonly<Record<string, string>> = {
+  'early-stage': 'early stage (ARCO 1–2), femoral head and joint space preserved',
+  'age-over-65-pain-not-severe': 'over 65 with pain that is not severe',
+  'late-stage-surgery-contraindicated': 'ARCO 3 or worse with a contraindication to surgery',
+  'late-stage-bilateral': 'ARCO 3 or worse with both hips affected',
+};
+
+/** rules/risk-factors progression factor ids (clinical-spec.md section 10). */
+const PROGRESSION_TEXT: Readonly<Record<string, string>> = {
+  'bone-marrow-edema': 'bone marrow edema',
+  'joint-effusion': 'joint effusion',
+  'large-lesion': 'lesion > 30 %',
+  'jic-type': 'JIC type C1/C2',
+  'kerboul-angle': 'Kerboul angle ≥ 200°',
+  'age-over-40': 'age > 40 (secondary source)',
+  'bmi-over-24': 'BMI > 24 (secondary source)',
+};
+
 /** Engine reason codes such as "early-stage" read as words; free text passes through. */
-function words(reason: string): string {
+function words(reason: string, known: Readonly<Record<string, string>> = {}): string {
+  const text = known[reason];
+  if (text !== undefined) return text;
   return /^[a-z0-9]+(-[a-z0-9]+)+$/.test(reason) ? reason.replace(/-/g, ' ') : reason;
 }
 
@@ -389,13 +410,13 @@ function summaryCard(a: Assessment, ctx: CardContext): CardDraft {
     row('Lesion size', (h) => sizeText(h) ?? 'unknown'),
     row('Next imaging', nextImagingCell),
     ...(a.hips.some((h) => h.progressionRisk.high)
-      ? [row('Progression risk', (h) => (h.progressionRisk.high ? `high: ${h.progressionRisk.factors.map(words).join(', ')}` : 'not high'))]
+      ? [row('Progression risk', (h) => (h.progressionRisk.high ? `high: ${h.progressionRisk.factors.map((f) => words(f, PROGRESSION_TEXT)).join(', ')}` : 'not high'))]
       : []),
   ];
 
   const sections: string[] = [table.join('\n')];
   if (a.conservativeCare.indicated) {
-    const why = a.conservativeCare.reasons.map(words).join('; ');
+    const why = a.conservativeCare.reasons.map((r) => words(r, CONSERVATIVE_CARE_TEXT)).join('; ');
     sections.push(`**Conservative (non-surgical) care is the indicated path**${why === '' ? '' : `: ${why}`} (TCM).`);
   }
   for (const status of STATUS_ORDER) {

@@ -5,7 +5,7 @@
  */
 import type { HipAssessment } from '../engine/types.js';
 import type { ActionResource } from '../cds-hooks/card.js';
-import { SYSTEM, type HipSide, hipsPhrase } from './vocabulary.js';
+import { SYSTEM, type HipSide, theHips } from './vocabulary.js';
 
 type Hip = Pick<HipAssessment, 'side' | 'etiology' | 'conditions'>;
 
@@ -158,7 +158,7 @@ export function referralServiceRequest(hips: readonly Hip[], patientId: string):
     category: [{ coding: [{ system: SYSTEM.snomed, code: '3457005', display: 'Patient referral' }] }],
     code: {
       coding: [{ system: SYSTEM.snomed, code: '3457005', display: 'Patient referral' }],
-      text: `Orthopaedic surgery referral: surgical evaluation of the ${hipsPhrase(hips.map((h) => h.side))} (ONFH)`,
+      text: `Orthopaedic surgery referral: surgical evaluation of ${theHips(hips.map((h) => h.side))} (ONFH)`,
     },
     subject: { reference: `Patient/${patientId}` },
     performerType: { text: 'Orthopaedic surgeon' },

@@ -79,6 +79,12 @@ export function hipsPhrase(sides: readonly HipSide[]): string {
   return `${words.slice(0, -1).join(', ')} and ${words[words.length - 1] ?? ''}`;
 }
 
+/** The same with its article, for running text: "the right hip", "both hips". */
+export function theHips(sides: readonly HipSide[]): string {
+  const phrase = hipsPhrase(sides);
+  return phrase === 'both hips' ? phrase : `the ${phrase.replace(/ and /g, ' and the ')}`;
+}
+
 export function stageText(stage: HipAssessment['stage']): string {
   const parts: string[] = [];
   if (stage.arco !== null) parts.push(`ARCO ${stage.arco}`);

@@ -235,7 +235,7 @@ describe('order cards', () => {
     expect(card?.suggestions).toBeUndefined();
     expect(card?.detail.split('\n').slice(0, check.reasons.length)).toStrictEqual(check.reasons.map((r) => `- ${r}`));
     // A patient with two affected hips is told which hip the order concerns.
-    if (check.sides.length > 0) expect(card?.detail).toContain(`Concerns the ${check.sides.length === 2 ? 'both hips' : `${check.sides[0] ?? ''} hip`}.`);
+    if (check.sides.length > 0) expect(card?.detail).toContain(check.sides.length === 2 ? 'Concerns both hips.' : `Concerns the ${check.sides[0] ?? ''} hip.`);
     expect(card?.detail.endsWith(`_Source: ${check.source}._`)).toBe(true);
   });
 

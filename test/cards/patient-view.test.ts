@@ -134,7 +134,7 @@ describe('patient-view: early disease', () => {
           '| Lesion size | small (12 % of head) |',
           '| Next imaging | MRI of the right hip, due 2027-03-10 (every 6 months; last 2026-09-10) |',
         ].join('\n'),
-        '**Conservative (non-surgical) care is the indicated path**: early stage (TCM).',
+        '**Conservative (non-surgical) care is the indicated path**: early stage (ARCO 1–2), femoral head and joint space preserved (TCM).',
         ['**Recommended** (strong)', GENERAL_STRONG, DRUGS_STRONG, '- Physical therapy: ESWT A1, hyperbaric oxygen (adjunct) A1',
           '- Minimally invasive: PRP injection A1, BMAC A1, BMMSCs A1, SVF B1, ozone injection B1'].join('\n'),
         ['**Consider**', DRUGS_WEAK, '- Physical therapy: PEMF (adjunct) B2', TCM_WEAK,
@@ -214,7 +214,7 @@ describe('patient-view: early disease', () => {
           '| Next imaging | radiographs of both hips (AP and frog-leg lateral), due 2027-01-05 (every 3 months; last 2026-10-05) | MRI of the left hip, due 2027-03-01 (every 6 months; last 2026-09-01) |',
           '| Progression risk | high: lesion > 30 % of head | not high |',
         ].join('\n'),
-        '**Conservative (non-surgical) care is the indicated path**: early stage (TCM).',
+        '**Conservative (non-surgical) care is the indicated path**: early stage (ARCO 1–2), femoral head and joint space preserved (TCM).',
         ['**Recommended** (strong)', GENERAL_STRONG, DRUGS_STRONG, '- Physical therapy: ESWT A1, hyperbaric oxygen (adjunct) A1',
           '- Minimally invasive: PRP injection A1, BMAC A1, BMMSCs A1, core decompression A1 (left hip only), SVF B1, ozone injection B1'].join('\n'),
         ['**Consider**', DRUGS_WEAK, '- Physical therapy: PEMF (adjunct) B2', TCM_WEAK, '- Minimally invasive: BMMNCs A2, pulsed radiofrequency B2'].join('\n'),
@@ -319,9 +319,10 @@ describe('patient-view: surgical evaluation', () => {
     expect(run(a)).toStrictEqual([
       {
         uuid: u(1),
-        summary: 'Right hip: surgical evaluation indicated (ARCO 3B with hip pain 6/10)',
+        summary: 'Right hip, ARCO 3B / Chinese IVb: surgical evaluation indicated; refer to orthopaedic surgery',
         detail: [
-          '- **Right hip** (ARCO 3B / Chinese IVb): ARCO 3B with hip pain 6/10.',
+          '**Right hip** (ARCO 3B / Chinese IVb)',
+          '- ARCO 3B with hip pain 6/10',
           '',
           'Refer to an orthopaedic surgeon for surgical evaluation.',
           '',
@@ -375,6 +376,48 @@ describe('patient-view: surgical evaluation', () => {
         extension: EXTENSION,
       },
     ]);
+  });
+});
+
+describe('patient-view: both hips', () => {
+  it('p19 both hips need surgical evaluation: one referral for both, each hip with its reasons; conservative care reasons in words', () => {
+    const a = patient({
+      patientId: 'p19',
+      conservativeCare: { indicated: true, reasons: ['late-stage-bilateral', 'age-over-65-pain-not-severe', 'a reason the cards do not know'] },
+      hips: [
+        hip({ side: 'right', stage: stage('3B', 'IVb'), phase: 'post-collapse', surgicalEvaluation: { indicated: true, reasons: ['collapse with pain 5/10'] },
+          followUp: followUp({ modality: 'XR', lastStudy: '2026-10-01', due: '2027-01-01' }) }),
+        hip({ side: 'left', stage: stage('4', 'V'), phase: 'post-collapse', surgicalEvaluation: { indicated: true, reasons: ['joint space narrowing, Harris Hip Score 55'] },
+          followUp: followUp({ modality: 'XR', lastStudy: '2026-10-01', due: '2027-01-01' }) }),
+      ],
+    });
+    const [surgical, summary, ...rest] = run(a);
+    expect(rest).toStrictEqual([]);
+    expect(surgical?.summary).toBe('Surgical evaluation indicated for both hips: refer to orthopaedic surgery');
+    expect(surgical?.detail).toBe([
+      '**Right hip** (ARCO 3B / Chinese IVb)',
+      '- collapse with pain 5/10',
+      '',
+      '**Left hip** (ARCO 4 / Chinese V)',
+      '- joint space narrowing, Harris Hip Score 55',
+      '',
+      'Refer to an orthopaedic surgeon for surgical evaluation.',
+      '',
+      SURGICAL_SOURCES,
+    ].join('\n'));
+    const referral = surgical?.suggestions?.[0]?.actions?.[0]?.resource;
+    expect(referral?.['code']).toStrictEqual({
+      coding: [{ system: SNOMED, code: '3457005', display: 'Patient referral' }],
+      text: 'Orthopaedic surgery referral: surgical evaluation of both hips (ONFH)',
+    });
+    expect(referral?.['reasonCode']).toStrictEqual([
+      { coding: [ONFH], text: 'Osteonecrosis of the right femoral head' },
+      { coding: [ONFH], text: 'Osteonecrosis of the left femoral head' },
+    ]);
+    expect(referral?.['reasonReference']).toStrictEqual([{ reference: 'Condition/onfh-right' }, { reference: 'Condition/onfh-left' }]);
+    expect(summary?.detail).toContain(
+      '**Conservative (non-surgical) care is the indicated path**: ARCO 3 or worse with both hips affected; over 65 with pain that is not severe; a reason the cards do not know (TCM).',
+    );
   });
 });
 
@@ -811,7 +854,7 @@ describe('patient-view: corticosteroid exposure', () => {
         uuid: u(1),
         summary: 'Active systemic corticosteroid: a common cause of non-traumatic ONFH (GL2025 3.3.2); review with the prescriber',
         detail: [
-          'On record: MedicationRequest/pred-1: prednisone 20 mg daily.',
+          'An active systemic corticosteroid order or statement is on record.',
           '',
           'GL2025 3.3.2 names long-term corticosteroid use among the common precipitating factors of non-traumatic ONFH.',
           '',
@@ -862,14 +905,16 @@ describe('patient-view: at most four cards', () => {
     });
     const cards = run(a);
     expect(cards.map((c) => [c.indicator, c.summary])).toStrictEqual([
-      ['warning', 'Right hip: surgical evaluation indicated (ARCO 3B with hip pain 7/10)'],
+      ['warning', 'Right hip, ARCO 3B / Chinese IVc: surgical evaluation indicated; refer to orthopaedic surgery'],
       ['warning', 'Follow-up imaging overdue: radiographs due 2026-09-01'],
       ['warning', 'Active systemic corticosteroid: a common cause of non-traumatic ONFH (GL2025 3.3.2); review with the prescriber'],
       ['info', 'Right hip ONFH: ARCO 3B / Chinese IVc, large lesion · next: radiographs overdue since 2026-09-01'],
     ]);
     expect(cards.map((c) => c.uuid)).toStrictEqual([u(1), u(3), u(5), u(6)]);
     expect(cards[0]?.detail).toBe([
-      '- **Right hip** (ARCO 3B / Chinese IVc): ARCO 3B with hip pain 7/10; Harris Hip Score 62.',
+      '**Right hip** (ARCO 3B / Chinese IVc)',
+      '- ARCO 3B with hip pain 7/10',
+      '- Harris Hip Score 62',
       '',
       'Refer to an orthopaedic surgeon for surgical evaluation.',
       '',
