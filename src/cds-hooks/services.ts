@@ -21,8 +21,9 @@
  *   only the history shows it.
  * - MedicationStatement: included: patient-reported and reconciled corticosteroid exposure is
  *   often recorded there and nowhere else.
- * No `_count`: a client that honours it might truncate instead of paginating; when the service
- * fetches for itself it follows `next` links (FHIR_MAX_PAGES).
+ * No `_count`: a client that honours it might truncate instead of paginating. When the service
+ * fetches for itself it asks for large pages (`_count=1000`, capped by the server) and follows
+ * `next` links up to FHIR_MAX_PAGES (src/fhir/prefetch.ts).
  * A deployment may pass narrower templates through buildApp's `services` option (e.g. code lists
  * from the loaded value sets).
  */

@@ -58,3 +58,14 @@ export function templateResourceType(renderedUrl: string): string {
 export function isReadTemplate(renderedUrl: string): boolean {
   return /^\/?[A-Z][A-Za-z]+\/[A-Za-z0-9\-.]{1,64}$/.test(renderedUrl);
 }
+
+/**
+ * A search the service runs itself asks for large pages: the result set is the template's, only
+ * the paging changes, and fewer round trips fit the time budget (an unnarrowed Observation search
+ * at a server's default 20 per page would need hundreds). Servers cap `_count` to their own
+ * maximum and page on. A template's own `_count` is kept.
+ */
+export function withPageSize(renderedUrl: string, pageSize: number): string {
+  if (isReadTemplate(renderedUrl) || /[?&]_count=/.test(renderedUrl)) return renderedUrl;
+  return `${renderedUrl}${renderedUrl.includes('?') ? '&' : '?'}_count=${pageSize}`;
+}

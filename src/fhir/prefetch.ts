@@ -15,7 +15,10 @@ import { bundleResources, isBundle, nextPageUrl } from './bundle.js';
 import { fetchQuery, fhirClient, type FetchResult, type FhirTarget } from './fhir-fetch.js';
 import { isOperationOutcome, preconditionFailed, type OutcomeIssue } from './operation-outcome.js';
 import { assemblePatientRecord, type PatientRecord } from './patient-record.js';
-import { renderPrefetchTemplate, templateResourceType } from './prefetch-template.js';
+import { renderPrefetchTemplate, templateResourceType, withPageSize } from './prefetch-template.js';
+
+/** `_count` of the searches the service runs itself (see withPageSize). */
+export const SEARCH_PAGE_SIZE = 1000;
 
 export interface PrefetchInput {
   /** The service's prefetch templates, by key (discovery). */
@@ -76,7 +79,9 @@ export async function resolvePatientRecord(input: PrefetchInput): Promise<Patien
       const limits = { signal: AbortSignal.timeout(input.timeoutMs), maxPages: input.maxPages };
       const results = await Promise.all(
         toFetch.map(async (slot): Promise<[string, FetchResult]> => {
-          if (slot.state === 'fetch') return [slot.key, await fetchQuery(client, target, slot.url, templateResourceType(slot.url), limits)];
+          if (slot.state === 'fetch') {
+            return [slot.key, await fetchQuery(client, target, withPageSize(slot.url, SEARCH_PAGE_SIZE), templateResourceType(slot.url), limits)];
+          }
           // A prefetched first page with a `next` link: the rest comes from the server (spec 2.0: clients MAY paginate prefetch).
           const more = await fetchQuery(client, target, { bundle: slot.bundle }, templateResourceType(input.templates[slot.key] ?? ''), limits);
           return [slot.key, more];

@@ -21,8 +21,8 @@ describe('prefetch resolution against a FHIR server', () => {
   let last: CdsDecisionInput | undefined;
 
   beforeAll(async () => {
-    // 25 observations at 10 per page: three pages.
-    fhir = await startFhirServer({ pageSize: 10, requiredToken: ACCESS_TOKEN });
+    // 25 observations, and a server that serves at most 10 per page: three pages.
+    fhir = await startFhirServer({ pageSize: 10, maxPageSize: 10, requiredToken: ACCESS_TOKEN });
     elsewhere = await startFhirServer();
     await fhir.seed([...patientResources(PATIENT_ID, 25), ...patientResources(OTHER_PATIENT_ID, 2)]);
     app = await buildApp(testConfig({ FHIR_TIMEOUT_MS: '300', FHIR_MAX_PAGES: '5' }), {
@@ -74,6 +74,8 @@ describe('prefetch resolution against a FHIR server', () => {
     expect(res.statusCode).toBe(200);
     const observationPages = fhir.requests.filter((r) => r.url.startsWith('/fhir/Observation'));
     expect(observationPages).toHaveLength(3);
+    // The service asks for large pages; the server's cap decides.
+    expect(observationPages[0]?.url).toBe(`/fhir/Observation?patient=${PATIENT_ID}&_count=1000`);
     expect(countOf('Observation')).toBe(25);
     expect(ids()).toContain(`Patient/${PATIENT_ID}`);
     expect(ids()).toContain(`Condition/${PATIENT_ID}-onfh-right`);

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { classifyPrefetch } from '../../src/fhir/prefetch.js';
 import { assemblePatientRecord, belongsToPatient, parseReference } from '../../src/fhir/patient-record.js';
-import { isReadTemplate, renderPrefetchTemplate, templateResourceType } from '../../src/fhir/prefetch-template.js';
+import { isReadTemplate, renderPrefetchTemplate, templateResourceType, withPageSize } from '../../src/fhir/prefetch-template.js';
 import { bundleResources, countResources, nextPageUrl } from '../../src/fhir/bundle.js';
 import { jsonDepthExceeds } from '../../src/http/json-body.js';
 
@@ -20,6 +20,12 @@ describe('renderPrefetchTemplate (CDS Hooks 2.0 prefetch tokens)', () => {
   });
   it('encodes values so they cannot add parameters', () => {
     expect(renderPrefetchTemplate('Condition?patient={{context.patientId}}', { patientId: '1&_include=*' })).toBe('Condition?patient=1%26_include%3D*');
+  });
+  it('asks for large pages on searches only, keeping a template\'s own _count', () => {
+    expect(withPageSize('Condition?patient=p-1', 1000)).toBe('Condition?patient=p-1&_count=1000');
+    expect(withPageSize('Condition', 1000)).toBe('Condition?_count=1000');
+    expect(withPageSize('Observation?patient=p&_count=1', 1000)).toBe('Observation?patient=p&_count=1');
+    expect(withPageSize('Patient/p-1', 1000)).toBe('Patient/p-1');
   });
   it('tells reads from searches and names the resource type', () => {
     expect(isReadTemplate('Patient/p-1')).toBe(true);

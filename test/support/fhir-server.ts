@@ -5,7 +5,7 @@
  * What the adapter adds to the router:
  * - `patient=<id>` (the CDS Hooks prefetch form) becomes `subject=Patient/<id>`: the memory
  *   repository matches references only in their full `Type/id` form;
- * - paging: `_count` is honoured (default `pageSize`), `_offset` selects the page, and a
+ * - paging: `_count` is honoured up to `maxPageSize` (default `pageSize`), `_offset` selects the page, and a
  *   searchset gets `self` and `next` links as a FHIR server's paging does (http.html#paging);
  * - a request log (method, URL, Authorization header) so tests see what was sent where;
  * - optional bearer-token check (401 without the expected token);
@@ -55,6 +55,8 @@ export interface RecordedRequest {
 export interface FhirTestServerOptions {
   /** Page size when a search gives no `_count`. Default 20. */
   readonly pageSize?: number;
+  /** Largest page served whatever `_count` asks, as real servers cap it. Default 1000. */
+  readonly maxPageSize?: number;
   /** When set, every request must carry `Authorization: Bearer <token>` (else 401). */
   readonly requiredToken?: string;
   /** Port to listen on (127.0.0.1). Default 0: any free port. */
@@ -90,6 +92,7 @@ const BASE_PATH = '/fhir';
 export async function startFhirServer(options: FhirTestServerOptions = {}): Promise<FhirTestServer> {
   indexDefinitions();
   const pageSize = options.pageSize ?? 20;
+  const maxPageSize = options.maxPageSize ?? 1000;
   const repo = new MemoryRepository();
   const router = new FhirRouter();
   const requests: RecordedRequest[] = [];
@@ -137,7 +140,8 @@ export async function startFhirServer(options: FhirTestServerOptions = {}): Prom
         query.delete('patient');
         query.set('subject', patient.includes('/') ? patient : `Patient/${patient}`);
       }
-      if (!query.has('_count')) query.set('_count', String(pageSize));
+      const asked = Number(query.get('_count') ?? pageSize);
+      query.set('_count', String(Math.min(Number.isFinite(asked) && asked >= 0 ? asked : pageSize, maxPageSize)));
       query.set('_total', 'accurate');
     }
     const count = Number(query.get('_count') ?? pageSize);
