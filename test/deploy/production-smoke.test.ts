@@ -350,6 +350,25 @@ describe.skipIf(!existsSync(SERVER_SOURCE))('production mode: node dist/server.j
     expect(fhir.requests.slice(requestsBefore).some((r) => r.startsWith('GET /fhir/Condition?'))).toBe(true);
   });
 
+  it.skipIf(!existsSync(repoPath('src/cli.ts')))('runs the command line from the production install: rules validate, assess', () => {
+    const run = (args: string[]) =>
+      spawnSync(process.execPath, ['dist/cli.js', ...args], {
+        cwd: app,
+        encoding: 'utf8',
+        timeout: 60_000,
+        env: { PATH: process.env.PATH ?? '', HOME: home, TMPDIR: tmp, NODE_ENV: 'production' },
+      });
+    const validate = run(['rules', 'validate', '--rules', join(app, 'rules')]);
+    expect(validate.status, validate.stdout + validate.stderr).toBe(0);
+    const assess = run(['assess', join(SAMPLE_DIR, '02-onfh-left-arco2-steroid.json'), '--now', '2026-11-21']);
+    expect(assess.status, assess.stderr).toBe(0);
+    const assessment = z
+      .object({ patientId: z.string(), inScope: z.boolean(), hips: z.array(z.looseObject({ side: z.string(), stage: z.looseObject({ arco: z.string().nullable() }) })) })
+      .parse(JSON.parse(assess.stdout));
+    expect(assessment).toMatchObject({ patientId: 'onfh-02', inScope: true });
+    expect(assessment.hips.map((h) => [h.side, h.stage.arco])).toEqual([['left', '2']]);
+  });
+
   it('wrote nothing: not in its own folder, not in HOME, not in TMPDIR (read-only root filesystem)', async () => {
     await exited;
     const after = snapshot(app);
