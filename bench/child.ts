@@ -6,7 +6,8 @@
  *     node --import tsx bench/child.ts service|floor|fhir '<json options>'
  *
  * Talks to its parent over IPC: sends `{ type: 'ready', url }` once listening; answers
- * `{ type: 'rss' }` with `{ type: 'rss', rss, heapUsed }`; on `{ type: 'stop' }` closes and exits.
+ * `{ type: 'rss' }` with `{ type: 'rss', rss, heapUsed }` (after a full GC when it was started with
+ * --expose-gc and the message says `gc: true`); on `{ type: 'stop' }` closes and exits.
  */
 import type { FastifyInstance } from 'fastify';
 import { buildFloor } from './floor.js';
@@ -57,8 +58,9 @@ async function main(): Promise<void> {
     throw new Error(`unknown role ${String(role)}`);
   }
 
-  process.on('message', (message: { type?: string }) => {
+  process.on('message', (message: { type?: string; gc?: boolean }) => {
     if (message.type === 'rss') {
+      if (message.gc === true) globalThis.gc?.();
       const usage = process.memoryUsage();
       tell({ type: 'rss', rss: usage.rss, heapUsed: usage.heapUsed });
     } else if (message.type === 'stop') {

@@ -45,8 +45,8 @@ export function startChild(role: ChildRole, options: StartOptions = {}): Promise
   });
 }
 
-/** The child's memory, as it reports it (process.memoryUsage()). */
-export function memoryOf(child: Child): Promise<{ rss: number; heapUsed: number }> {
+/** The child's memory, as it reports it (process.memoryUsage()); `gc` first runs a full GC (child started with --expose-gc). */
+export function memoryOf(child: Child, gc = false): Promise<{ rss: number; heapUsed: number }> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => { reject(new Error(`${child.role}: no memory report`)); }, 10_000);
     const onMessage = (message: ChildMessage): void => {
@@ -56,7 +56,7 @@ export function memoryOf(child: Child): Promise<{ rss: number; heapUsed: number 
       resolve({ rss: message.rss, heapUsed: message.heapUsed });
     };
     child.process.on('message', onMessage);
-    child.process.send({ type: 'rss' });
+    child.process.send({ type: 'rss', gc });
   });
 }
 
