@@ -290,7 +290,7 @@ export function checkCardRules(card: unknown): string[] {
   if (typeof label === 'string' && validRules.length > 0 && !validRules.some((r) => label.includes(r.version))) {
     faults.push('card.source.label: must name the rule set version');
   }
-  if (typeof label === 'string' && !/guideline/i.test(label)) {
+  if (typeof label === 'string' && !/guideline|\bGL\d{4}\b/i.test(label)) {
     faults.push('card.source.label: must name the guideline');
   }
   return faults;

@@ -24,6 +24,10 @@ describe('checkCardRules', () => {
     expect(CardsResponseSchema.safeParse({ cards: [] }).success).toBe(true);
   });
 
+  it('accepts a guideline named by its short name', () => {
+    expect(checkCardRules({ ...good, source: { label: 'GL2025 · rules 2025.1.0' } })).toEqual([]);
+  });
+
   it.each<[string, Record<string, unknown>, RegExp]>([
     ['no uuid', { uuid: undefined }, /card\.uuid/],
     ['summary of 140 characters', { summary: 'x'.repeat(140) }, /card\.summary/],

@@ -727,6 +727,33 @@ describe('patient-view: imaging follow-up', () => {
   });
 });
 
+describe('patient-view: a study that cannot be ordered', () => {
+  it('p20 CT due for a hip of unrecorded side: the card says why there is no order button', () => {
+    const a = patient({
+      patientId: 'p20',
+      hips: [hip({
+        side: 'unknown', stage: stage('2', 'II'), findings: { 'bone-marrow-edema': true },
+        followUp: followUp({ modality: 'CT', lastStudy: '2026-07-01', due: '2026-10-01', overdue: true }),
+      })],
+    });
+    const [imaging] = run(a);
+    expect(imaging).toStrictEqual({
+      uuid: u(1),
+      summary: 'Follow-up imaging overdue: CT due 2026-10-01',
+      detail: [
+        '- **Hip (side not recorded)** (ARCO 2 / Chinese II): CT of the hip (side not recorded) every 3 months: last study 2026-07-01, due 2026-10-01.',
+        '- CT of the hip (side not recorded) cannot be ordered until the side of the diagnosis is recorded.',
+        '',
+        INTERVAL_SOURCE,
+      ].join('\n'),
+      indicator: 'warning',
+      source: SOURCE,
+      overrideReasons: IMAGING_OVERRIDES,
+      extension: EXTENSION,
+    });
+  });
+});
+
 describe('patient-view: data gaps', () => {
   it('p06 contralateral hip never imaged: info card with a draft MRI of the left hip (36020-6)', () => {
     const a = patient({
