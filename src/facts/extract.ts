@@ -62,6 +62,13 @@ interface PendingFinding extends Dated {
   readonly side: Laterality | undefined;
 }
 
+interface RefusedFinding {
+  readonly ref: string;
+  readonly finding: FindingId;
+  readonly why: string;
+  readonly side: Laterality | undefined;
+}
+
 interface PendingScore extends Dated {
   readonly value: number;
   readonly side: Laterality | undefined;
@@ -150,6 +157,7 @@ export function extractFacts(
   let patientSeen = false;
   const onfhConditions: OnfhCondition[] = [];
   const findings: PendingFinding[] = [];
+  const refusedFindings: RefusedFinding[] = [];
   const imaging: PendingImaging[] = [];
   const pain: PendingScore[] = [];
   const harris: PendingScore[] = [];
@@ -277,7 +285,8 @@ export function extractFacts(
       const finding = match.value as FindingId;
       const site = sideOf();
       const reading = readFinding(valueSets, finding, part);
-      if (reading.kind === 'implausible') implausible(ref, finding, reading.why, site.side);
+      // attributed to a hip like the finding itself would have been (buildHips)
+      if (reading.kind === 'implausible') refusedFindings.push({ ref, finding, why: reading.why, side: site.side });
       else if (reading.kind === 'unreadable') notes.push(`${ref}: ${finding} ${reading.why}, ignored`);
       else findings.push({ ...stamp, finding, value: reading.value, side: site.side });
       return;
@@ -463,7 +472,7 @@ export function extractFacts(
     }
   }
 
-  const hips = buildHips(onfhConditions, findings, imaging, { pain, harris, kneePain }, hipPain, dataGaps, notes);
+  const hips = buildHips(onfhConditions, { valid: findings, refused: refusedFindings }, imaging, { pain, harris, kneePain }, hipPain, dataGaps, notes);
   const imagingBySide = imagingOfEachSide(imaging, hips);
   const newestPlatelets = newest(platelets);
   const newestSmoking = newest(smoking);
@@ -524,7 +533,7 @@ const SIDE_ORDER: Record<Side, number> = { right: 0, left: 1, unknown: 2 };
 
 function buildHips(
   conditions: readonly OnfhCondition[],
-  findings: readonly PendingFinding[],
+  { valid: findings, refused }: { readonly valid: readonly PendingFinding[]; readonly refused: readonly RefusedFinding[] },
   imaging: readonly PendingImaging[],
   scores: { readonly pain: readonly PendingScore[]; readonly harris: readonly PendingScore[]; readonly kneePain: readonly PendingScore[] },
   hipPain: readonly (Laterality | undefined)[],
@@ -571,6 +580,20 @@ function buildHips(
       const hip = builders.get(side);
       if (hip !== undefined) hip.findings.push(f);
       else notes.push(`${f.ref}: ${f.finding} of the ${side} hip, which has no ONFH condition`);
+    }
+  }
+  // spec 3: an implausible value is a data gap of the hip it belongs to (none for a hip without ONFH)
+  for (const r of refused) {
+    const sides: readonly Side[] = r.side === undefined ? (only !== undefined ? [only.side] : ['unknown']) : sidesOf(r.side);
+    for (const side of sides) {
+      if (r.side !== undefined && !builders.has(side)) continue;
+      dataGaps.push({
+        code: 'implausible-value',
+        message: `${r.finding}: ${r.why}; treated as unknown`,
+        finding: r.finding,
+        resource: r.ref,
+        ...(side !== 'unknown' || only !== undefined ? { side } : {}),
+      });
     }
   }
   for (const s of imaging) {

@@ -115,6 +115,19 @@ describe('spec 3 and 9: values and units', () => {
     expect(f.dataGaps).toEqual([expect.objectContaining({ code: 'implausible-value', finding: code, resource: 'Observation/bad', side: 'right' })]);
   });
 
+  it('an implausible value is a gap of its hip: the only hip when unsided, none for a hip without ONFH', () => {
+    const unsided = facts(rightOnfh, finding('u', 'collapse-depth', { valueQuantity: { value: -2, code: 'mm' } }));
+    expect(unsided.dataGaps).toEqual([expect.objectContaining({ code: 'implausible-value', side: 'right', resource: 'Observation/u' })]);
+    const otherHip = facts(rightOnfh, finding('l', 'collapse-depth', { valueQuantity: { value: -2, code: 'mm' } }, { bodySite: LEFT_HIP }));
+    expect(otherHip.dataGaps).toEqual([]);
+  });
+
+  it('a finding of both hips goes to each affected hip', () => {
+    const f = facts(condition('c1', 'M87.051'), condition('c2', 'M87.052'),
+      finding('b', 'bone-marrow-edema', { valueBoolean: false }, { bodySite: { text: 'both hips' } }));
+    expect(f.hips.map((h) => h.findings)).toEqual([{ 'bone-marrow-edema': false }, { 'bone-marrow-edema': false }]);
+  });
+
   it('an implausible newest value leaves the older valid one', () => {
     const h = facts(
       rightOnfh,

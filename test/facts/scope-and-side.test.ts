@@ -132,6 +132,12 @@ describe('spec 2: unsided findings', () => {
     expect(f.dataGaps).toEqual([expect.objectContaining({ code: 'finding-side-unknown', finding: 'mri-necrosis-sign', resource: 'Observation/o1' })]);
   });
 
+  it('a sided and an unsided condition make two hips (right, unknown): an unsided finding is then ambiguous', () => {
+    const f = facts(condition('c1', 'M87.051'), condition('c2', 'M87.059'), necrosis('o1'), necrosis('o2', { bodySite: RIGHT_HIP }));
+    expect(f.hips.map((h) => [h.side, h.findings])).toEqual([['right', { 'mri-necrosis-sign': true }], ['unknown', {}]]);
+    expect(f.dataGaps.map((g) => [g.code, g.resource])).toEqual([['side-unknown', 'Condition/c2'], ['finding-side-unknown', 'Observation/o1']]);
+  });
+
   it('sided findings go to their own hip only', () => {
     const f = facts(condition('c1', 'M87.051'), condition('c2', 'M87.052'), necrosis('o1', { bodySite: LEFT_HIP }));
     expect(f.hips.map((h) => [h.side, h.findings])).toEqual([['right', {}], ['left', { 'mri-necrosis-sign': true }]]);
