@@ -19,13 +19,13 @@ export function parseReference(reference: string): { readonly type: string; read
  * `subject` or `patient` (the compartment links of the resources we read). A resource with no such
  * reference string (e.g. Medication) is not patient-specific and is kept.
  */
-export function belongsToPatient(resource: fhir4.FhirResource, patientId: string): boolean {
+export function belongsToPatient(resource: fhir4.FhirResource, patientId: string, ownReference = `Patient/${patientId}`): boolean {
   if (resource.resourceType === 'Patient') return resource.id === patientId;
   for (const field of ['subject', 'patient'] as const) {
     const ref = (resource as Partial<Record<typeof field, unknown>>)[field];
     if (typeof ref !== 'object' || ref === null) continue;
     const reference = (ref as { reference?: unknown }).reference;
-    if (typeof reference !== 'string') continue;
+    if (typeof reference !== 'string' || reference === ownReference) continue;
     const parsed = parseReference(reference);
     if (parsed?.type !== 'Patient' || parsed.id !== patientId) return false;
   }
@@ -38,16 +38,22 @@ export function belongsToPatient(resource: fhir4.FhirResource, patientId: string
  * the first seen winning.
  */
 export function assemblePatientRecord(patientId: string, lists: Iterable<readonly fhir4.FhirResource[]>): PatientRecord {
-  const seen = new Set<string>();
+  const ownReference = `Patient/${patientId}`;
+  // Ids seen, per resource type (no string building per resource: this runs on every hook call).
+  const seen = new Map<string, Set<string>>();
   const resources: fhir4.FhirResource[] = [];
   for (const list of lists) {
     for (const resource of list) {
       if (resource.resourceType === 'OperationOutcome') continue;
-      if (!belongsToPatient(resource, patientId)) continue;
+      if (!belongsToPatient(resource, patientId, ownReference)) continue;
       if (resource.id !== undefined) {
-        const key = `${resource.resourceType}/${resource.id}`;
-        if (seen.has(key)) continue;
-        seen.add(key);
+        let ids = seen.get(resource.resourceType);
+        if (ids === undefined) {
+          ids = new Set();
+          seen.set(resource.resourceType, ids);
+        }
+        if (ids.has(resource.id)) continue;
+        ids.add(resource.id);
       }
       resources.push(resource);
     }
