@@ -88,7 +88,7 @@ function gapImagingNeeds(a: Assessment): { need: ImagingNeed; gap: DataGap; line
       out.push({
         gap,
         need: { modality: 'MR', side: hip.side === 'unknown' ? 'both' : hip.side, forHip: hip },
-        line: `**${hipName(hip.side)}**: cannot be staged, no staging findings on record. MRI is the diagnostic and staging study (GL2025 3.5.1).`,
+        line: `**${hipName(hip.side)}**: cannot be staged, no staging findings on record. MRI is the diagnostic and staging study (GL2025 3.5.1; SMALL).`,
         short: `${hipsPhrase([hip.side])} not staged`,
       });
     } else if (gap.code === 'contralateral-hip-not-imaged' && (gap.side === 'left' || gap.side === 'right')) {
@@ -133,7 +133,7 @@ function imagingOverdueCard(a: Assessment, ctx: CardContext): { draft: CardDraft
     const when = fu.lastStudy === null
       ? `${study}: no imaging on record, due now.`
       : `${study} every ${String(fu.intervalMonths)} months: last study ${fu.lastStudy}, due ${fu.due}.`;
-    const why = fu.reasons !== undefined && fu.reasons.length > 0 ? ` Why: ${fu.reasons.join('; ')}.` : '';
+    const why = fu.reasons !== undefined && fu.reasons.length > 0 ? ` Why: ${sentence(fu.reasons.join('; '))}` : '';
     return `- **${hipName(hip.side)}** (${stageText(hip.stage)}): ${when}${why}`;
   });
   for (const g of gapNeeds) lines.push(`- ${g.line}`);
@@ -204,7 +204,7 @@ function surgicalEvaluationCard(a: Assessment, ctx: CardContext): CardDraft | un
 function corticosteroidCard(a: Assessment): CardDraft | undefined {
   // The risk factor's `evidence` is the rule's own sentence, not the order: it is not repeated here.
   if (!a.riskFactors.some((r) => r.id === 'corticosteroid-exposure')) return undefined;
-  const simvastatin = a.hips.some((h) => h.recommendations.some((r) => r.modality === 'simvastatin' && (r.status === 'consider' || r.status === 'recommended')));
+  const simvastatin = a.hips.flatMap((h) => h.recommendations).find((r) => r.modality === 'simvastatin' && (r.status === 'consider' || r.status === 'recommended'));
   return {
     summary: 'Active systemic corticosteroid: a common cause of non-traumatic ONFH (GL2025 3.3.2); review with the prescriber',
     detail: [
@@ -213,9 +213,9 @@ function corticosteroidCard(a: Assessment): CardDraft | undefined {
       'GL2025 3.3.2 names long-term corticosteroid use among the common precipitating factors of non-traumatic ONFH.',
       '',
       'Suggested by this service, not graded by GL2025: review whether the corticosteroid is still needed and, if it is, use the lowest effective dose for the shortest time.',
-      ...(simvastatin
-        ? ['', 'Simvastatin B2 may be considered: GL2025 Table 6 gives it to reduce the risk of corticosteroid- or alcohol-induced osteonecrosis.']
-        : []),
+      ...(simvastatin === undefined
+        ? []
+        : ['', `Simvastatin ${grade(simvastatin)} ${simvastatin.status === 'consider' ? 'may be considered' : 'is recommended'}: GL2025 3.7.2 gives it to reduce the risk of corticosteroid- or alcohol-induced osteonecrosis (Table 6).`]),
     ].join('\n'),
     indicator: 'warning',
     overrideReasons: [

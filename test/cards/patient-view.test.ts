@@ -632,7 +632,7 @@ describe('patient-view: imaging follow-up', () => {
         summary: 'No imaging of the right hip on record: MRI due now',
         detail: [
           '- **Right hip** (stage unknown): MRI of both hips: no imaging on record, due now.',
-          '- **Right hip**: cannot be staged, no staging findings on record. MRI is the diagnostic and staging study (GL2025 3.5.1).',
+          '- **Right hip**: cannot be staged, no staging findings on record. MRI is the diagnostic and staging study (GL2025 3.5.1; SMALL).',
           '',
           INTERVAL_SOURCE,
         ].join('\n'),
@@ -887,7 +887,7 @@ describe('patient-view: corticosteroid exposure', () => {
           '',
           'Suggested by this service, not graded by GL2025: review whether the corticosteroid is still needed and, if it is, use the lowest effective dose for the shortest time.',
           '',
-          'Simvastatin B2 may be considered: GL2025 Table 6 gives it to reduce the risk of corticosteroid- or alcohol-induced osteonecrosis.',
+          'Simvastatin B2 may be considered: GL2025 3.7.2 gives it to reduce the risk of corticosteroid- or alcohol-induced osteonecrosis (Table 6).',
         ].join('\n'),
         indicator: 'warning',
         source: SOURCE,
