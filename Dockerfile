@@ -1,15 +1,15 @@
-# syntax=docker/dockerfile:1
-#
 # onfh-cds container image (issue 6). Build from the repository root:
 #   docker build -t onfh-cds:0.1.0 .
 # Run (read-only root filesystem; /tmp is the only writable place, and nothing writes there today):
 #   docker run --rm --init --read-only --tmpfs /tmp -p 3000:3000 \
 #     -e AUTH_MODE=jwt -e CDS_CLIENTS_FILE=/config/clients.json -v "$PWD/config:/config:ro" onfh-cds:0.1.0
 # Site rules: mount a folder and point RULES_DIR at it (-v /srv/onfh-rules:/site-rules:ro -e RULES_DIR=/site-rules).
-# See docs/deployment.md.
+# See docs/deployment.md. No `# syntax=` line: the builder's own Dockerfile frontend suffices, so an
+# offline build host needs only the base image (and the npm registry, or a mirror of it).
 
-# Node 20.20.2 (the last Node 20 line) on Debian 12 slim, pinned by tag AND by the digest of the
+# Node 20.20.2 on Debian 12 (bookworm) slim, pinned by tag AND by the digest of the
 # multi-arch index, so a re-pushed tag cannot change the build. Bump both together, deliberately.
+# A site with its own registry mirror: --build-arg NODE_IMAGE=mirror.example/node:20.20.2-bookworm-slim@sha256:...
 ARG NODE_IMAGE=node:20.20.2-bookworm-slim@sha256:2cf067cfed83d5ea958367df9f966191a942351a2df77d6f0193e162b5febfc0
 
 # ── build: all dependencies, TypeScript → dist/ ─────────────────────────────────────────────
