@@ -32,7 +32,10 @@ const NOT_TRUE_VERIFICATION = new Set(['refuted', 'entered-in-error']);
 const ACTIVE_MEDICATION = new Set(['active', 'on-hold']);
 const UNUSABLE_IMAGING = new Set(['cancelled', 'entered-in-error']);
 
-/** spec 4.2 via HipFacts.etiology: the most specific cause wins (traumatic is exempt from spec 8's contralateral MRI). */
+/**
+ * spec 9: etiology from the code (M87.1x drug-associated, M87.2x traumatic). Interpretation: a hip
+ * with codes of several etiologies takes the most specific, traumatic first (it changes spec 8).
+ */
 const ETIOLOGY_RANK: Record<Etiology, number> = { 'non-traumatic': 0, 'drug-associated': 1, traumatic: 2 };
 
 /** Plausible ranges of the scores of spec 3 and 9. */
@@ -109,12 +112,12 @@ function toScoreFact(s: Dated & { readonly value: number }): ScoreFact {
   return { value: s.value, date: s.date, ref: s.ref };
 }
 
-/** spec 3: effectiveDateTime, else effectivePeriod.start, else issued. */
 interface When {
   readonly date: string | null;
   readonly at: number;
 }
 
+/** spec 3: effectiveDateTime, else effectivePeriod.start, else issued. */
 function observationWhen(o: Json): When {
   const raw = str(o.effectiveDateTime) ?? str(rec(o.effectivePeriod)?.start) ?? str(o.issued);
   return { date: dateOnly(raw), at: instant(raw) };
@@ -305,8 +308,8 @@ export function extractFacts(
           take(kneePain, readScore(part, 0, 10), 'knee pain', site.side);
           return;
         }
-        // spec 3: a hip pain score has a hip body site or none
-        if (site.otherSite || site.site === 'femur') return;
+        // spec 3: a hip pain score has a hip body site (spec 9: hip, femoral head, femur) or none
+        if (site.otherSite) return;
         const [min, max] = SCORE_RANGE[match.value];
         take(match.value === 'pain' ? pain : harris, readScore(part, min, max), match.value, site.side);
         return;
@@ -358,9 +361,9 @@ export function extractFacts(
     const parts: { modality: ImagingModality; site: SiteReading }[] = [];
     // the study's own words (description, procedure) when a series does not say
     const studyText = { text: [str(s.description) ?? '', ...arr(s.procedureCode).map(conceptText)].join(' | ').slice(0, 2000) };
-    // free text only ever adds a hip site or side: "MRI" or "CT chest" without a coded site stay unsided
+    // free text adds a hip site or side, or says knee; "MRI" or "CT chest" with no coded site stay unsided
     const studyRead = readSites(valueSets, studyText.text.trim().length > 3 ? [studyText] : []);
-    const studySite: SiteReading = { ...studyRead, otherSite: false };
+    const studySite: SiteReading = { ...studyRead, otherSite: studyRead.knee };
     let sawSeries = false;
     for (const x of arr(s.series)) {
       const series = rec(x);
@@ -386,7 +389,7 @@ export function extractFacts(
     const at = instant(s.started);
     for (const { modality, site } of parts) {
       // a study of another body part (chest, knee) is not hip imaging
-      if (site.otherSite || site.site === 'femur') continue;
+      if (site.otherSite) continue;
       const both = site.site === 'both-hips' || site.site === 'pelvis' || site.side === 'bilateral';
       const side = both ? 'both' : site.side;
       if (!imaging.some((i) => i.ref === ref && i.modality === modality && i.side === side)) {

@@ -116,7 +116,7 @@ export function readMedication(valueSets: ValueSets, resource: Json, resolve: Re
       conceptLabel(concept, false) ?? display?.slice(0, 200) ?? conceptLabel(medication?.code, false) ??
       conceptLabel(concept) ?? conceptLabel(medication?.code) ?? 'medication',
     nonSystemicRoute,
-    hipSite: site.site !== undefined && site.site !== 'femur',
+    hipSite: site.site !== undefined,
     siteSide: site.side,
   };
 }

@@ -235,6 +235,15 @@ describe('pain and Harris Hip Scores per hip', () => {
     ]);
   });
 
+  it('a femur body site is a hip site (spec 9); a knee-described study is not hip imaging', () => {
+    const f = facts(rightOnfh,
+      pain('f', 3, { bodySite: { coding: [{ system: SNOMED, code: '71341001', display: 'Femur' }, { system: SNOMED, code: '24028007' }] } }),
+      { resourceType: 'ImagingStudy', id: 'k', status: 'available', started: '2026-02-01', description: 'MRI right knee',
+        modality: [{ system: 'http://dicom.nema.org/resources/ontology/DCM', code: 'MR' }] } as R);
+    expect(f.hips[0]?.painScores.map((s) => s.ref)).toEqual(['Observation/f']);
+    expect(f.hips[0]?.imaging).toEqual([]);
+  });
+
   it('a body site that names only the side is a hip pain score of that side', () => {
     const f = facts(rightOnfh, pain('r', 5, { bodySite: { coding: [{ system: SNOMED, code: '24028007', display: 'Right' }], text: 'Right' } }));
     expect(f.hips[0]?.painScores.map((s) => s.value)).toEqual([5]);
