@@ -390,7 +390,7 @@ function summaryLine(a: Assessment): string {
   const first = a.hips[0];
   const stagePart = many || first === undefined
     ? `ONFH: ${a.hips.map((h) => `${h.side === 'unknown' ? 'side not recorded' : h.side} ${stageText(h.stage)}`).join(', ')}`
-    : `${first.side === 'unknown' ? 'Hip ONFH (side not recorded)' : `${hipName(first.side)} ONFH`}: ${stageText(first.stage)}${sizeText(first) === undefined ? '' : `, ${first.sizeCategory ?? ''} lesion`}`;
+    : `${first.side === 'unknown' ? 'Hip ONFH (side not recorded)' : `${hipName(first.side)} ONFH`}: ${stageText(first.stage)}${first.sizeCategory === null ? '' : `, ${first.sizeCategory} lesion`}`;
   const care = a.conservativeCare.indicated ? ' · conservative care' : '';
   const next = [...a.hips].sort((x, y) => x.followUp.due.localeCompare(y.followUp.due))[0];
   const nextPart = next === undefined
