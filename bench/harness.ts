@@ -70,7 +70,9 @@ export function stopChild(child: Child): Promise<void> {
 }
 
 export interface LoadFigures {
+  /** 2xx answers per second of load. */
   readonly reqPerSec: number;
+  /** Latency percentiles of the 2xx answers, ms (from every response, not autocannon's 1 ms buckets). */
   readonly p50: number;
   readonly p97_5: number;
   readonly p99: number;
@@ -79,6 +81,7 @@ export interface LoadFigures {
   readonly non2xx: number;
   readonly errors: number;
   readonly timeouts: number;
+  readonly seconds: number;
   readonly rate?: number;
   readonly connections: number;
 }
@@ -92,32 +95,88 @@ export interface Load {
   readonly rate?: number;
 }
 
-export async function drive(load: Load): Promise<LoadFigures> {
-  const result = await autocannon({
-    url: load.url,
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: load.body,
-    connections: load.connections,
-    duration: load.seconds,
-    timeout: 10,
-    // The correction assumes evenly spaced sends 1/rate apart (rounded up to 1 ms here), which
-    // autocannon does not do: it would add made-up samples, so it is off and the raw latencies kept.
-    ...(load.rate !== undefined ? { overallRate: load.rate, ignoreCoordinatedOmission: true } : {}),
+/** One autocannon run; the raw latency of every 2xx answer is kept for exact percentiles. */
+interface RawRun {
+  readonly latencies: number[];
+  readonly non2xx: number;
+  readonly errors: number;
+  readonly timeouts: number;
+  readonly seconds: number;
+}
+
+function runOnce(load: Load): Promise<RawRun> {
+  return new Promise((resolve, reject) => {
+    const latencies: number[] = [];
+    let non2xx = 0;
+    const instance = autocannon(
+      {
+        url: load.url,
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: load.body,
+        connections: load.connections,
+        duration: load.seconds,
+        timeout: 10,
+        // The correction assumes evenly spaced sends 1/rate apart (rounded up to 1 ms here), which
+        // autocannon does not do: it would add made-up samples. Raw latencies are kept instead.
+        ...(load.rate !== undefined ? { overallRate: load.rate, ignoreCoordinatedOmission: true } : {}),
+      },
+      (error: unknown, result: autocannon.Result) => {
+        if (error) reject(error instanceof Error ? error : new Error(`autocannon failed on ${load.url}`));
+        else resolve({ latencies, non2xx, errors: result.errors, timeouts: result.timeouts, seconds: result.duration });
+      },
+    );
+    instance.on('response', (_client: autocannon.Client, statusCode: number, _bytes: number, responseTime: number) => {
+      if (statusCode >= 200 && statusCode < 300) latencies.push(responseTime);
+      else non2xx++;
+    });
   });
+}
+
+function percentile(sorted: readonly number[], p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[i] ?? Number.NaN;
+}
+
+function figures(runs: readonly RawRun[], load: Load): LoadFigures {
+  const latencies = runs.flatMap((r) => r.latencies).sort((a, b) => a - b);
+  const seconds = runs.reduce((t, r) => t + r.seconds, 0);
+  const round = (x: number): number => Math.round(x * 100) / 100;
   return {
-    reqPerSec: result.requests.average,
-    p50: result.latency.p50,
-    p97_5: result.latency.p97_5,
-    p99: result.latency.p99,
-    max: result.latency.max,
-    requests: result.requests.total,
-    non2xx: result.non2xx,
-    errors: result.errors,
-    timeouts: result.timeouts,
+    reqPerSec: round(latencies.length / seconds),
+    p50: round(percentile(latencies, 50)),
+    p97_5: round(percentile(latencies, 97.5)),
+    p99: round(percentile(latencies, 99)),
+    max: round(latencies[latencies.length - 1] ?? Number.NaN),
+    requests: latencies.length,
+    non2xx: runs.reduce((t, r) => t + r.non2xx, 0),
+    errors: runs.reduce((t, r) => t + r.errors, 0),
+    timeouts: runs.reduce((t, r) => t + r.timeouts, 0),
+    seconds: round(seconds),
     connections: load.connections,
     ...(load.rate !== undefined ? { rate: load.rate } : {}),
   };
+}
+
+export async function drive(load: Load): Promise<LoadFigures> {
+  return figures([await runOnce(load)], load);
+}
+
+/**
+ * Two servers under the same load, measured in alternating rounds (a, b, a, b, …) after a warm-up
+ * of each, so that a machine whose other load changes during the run moves both alike.
+ */
+export async function compare(a: Load, b: Load, rounds: number, warmupSeconds: number): Promise<[LoadFigures, LoadFigures]> {
+  await runOnce({ ...a, seconds: warmupSeconds });
+  await runOnce({ ...b, seconds: warmupSeconds });
+  const runsA: RawRun[] = [];
+  const runsB: RawRun[] = [];
+  for (let i = 0; i < rounds; i++) {
+    runsA.push(await runOnce({ ...a, seconds: a.seconds / rounds }));
+    runsB.push(await runOnce({ ...b, seconds: b.seconds / rounds }));
+  }
+  return [figures(runsA, a), figures(runsB, b)];
 }
 
 export const clean = (f: LoadFigures): boolean => f.non2xx + f.errors + f.timeouts === 0;

@@ -17,8 +17,8 @@
  * Servers run in child processes (bench/child.ts); autocannon runs here.
  */
 import { writeFileSync } from 'node:fs';
-import { cpus } from 'node:os';
-import { benchPath, clean, drive, memoryOf, startChild, stopChild, type Child, type LoadFigures } from './harness.js';
+import { cpus, loadavg } from 'node:os';
+import { benchPath, clean, compare, drive, memoryOf, startChild, stopChild, type Child, type Load, type LoadFigures } from './harness.js';
 import {
   FALLBACK_TEMPLATES,
   buildPrefetch,
@@ -31,6 +31,8 @@ import { checkCardRules } from '../src/cds-hooks/card.js';
 
 const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 10);
 const WARMUP_SECONDS = Math.max(1, Math.round(SECONDS / 3));
+/** Floor and service alternate in this many rounds of SECONDS / ROUNDS each. */
+const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 4);
 const CONNECTIONS = 10;
 /**
  * autocannon's overallRate is a per-second quota per connection: each connection sends back to
@@ -96,11 +98,12 @@ const mb = (bytes: number): string => `${fmt(bytes / 1024 / 1024)} MB`;
 
 function line(name: string, f: LoadFigures): string {
   const bad = f.non2xx + f.errors + f.timeouts > 0 ? `  (non-2xx ${String(f.non2xx)}, errors ${String(f.errors)}, timeouts ${String(f.timeouts)})` : '';
-  return `  ${name.padEnd(34)} ${fmt(f.reqPerSec, 0).padStart(7)} req/s   p50 ${String(f.p50).padStart(4)} ms   p97.5 ${String(f.p97_5).padStart(4)} ms   p99 ${String(f.p99).padStart(4)} ms${bad}`;
+  return `  ${name.padEnd(34)} ${fmt(f.reqPerSec, 0).padStart(7)} req/s   p50 ${fmt(f.p50).padStart(6)} ms   p97.5 ${fmt(f.p97_5).padStart(6)} ms   p99 ${fmt(f.p99).padStart(6)} ms${bad}`;
 }
 
 async function main(): Promise<void> {
   const startedAt = new Date();
+  const loadBefore = loadavg()[0] ?? 0;
   const { patientId, resources } = generateOnfhPatient({ resourceCount: RESOURCE_COUNT });
   console.log(`onfh-cds bench: ${String(resources.length)} resources, ${String(SECONDS)} s per run (+${String(WARMUP_SECONDS)} s warm-up), ${String(CONNECTIONS)} connections`);
 
@@ -137,31 +140,35 @@ async function main(): Promise<void> {
       console.log(`  probe (${k}): ${String(p.status)} in ${fmt(p.ms)} ms, ${String(p.cards)} card(s)${p.summaries.length ? `: ${p.summaries.map((s) => JSON.stringify(s)).join(', ')}` : ''}${p.cardFaults.length ? `; CARD FAULTS: ${p.cardFaults.join('; ')}` : ''}`);
     }
 
-    const run = async (child: Child, path: string, body: Buffer, rate?: number, connections = CONNECTIONS): Promise<LoadFigures> => {
-      const load = { url: child.url + path, body, connections, ...(rate !== undefined ? { rate } : {}) };
-      await drive({ ...load, seconds: WARMUP_SECONDS });
-      return drive({ ...load, seconds: SECONDS });
+    const load = (child: Child, path: string, body: Buffer, rate?: number, connections = CONNECTIONS): Load => ({
+      url: child.url + path, body, seconds: SECONDS, connections, ...(rate !== undefined ? { rate } : {}),
+    });
+    const run = async (l: Load): Promise<LoadFigures> => {
+      await drive({ ...l, seconds: WARMUP_SECONDS });
+      return drive(l);
     };
 
-    console.log('\n(a) patient-view, full prefetch');
-    const aFloorMax = await run(floor, paths.a, bodies.a);
+    console.log(`\n(a) patient-view, full prefetch (floor and service alternate in ${String(ROUNDS)} rounds)`);
+    const [aFloorMax, aServiceMax] = await compare(load(floor, paths.a, bodies.a), load(service, paths.a, bodies.a), ROUNDS, WARMUP_SECONDS);
     console.log(line('floor, max', aFloorMax));
-    const aServiceMax = await run(service, paths.a, bodies.a);
     console.log(line('service, max', aServiceMax));
     const rate = Math.max(1, Math.round(aFloorMax.reqPerSec * 0.35));
-    const aServiceRate = await run(service, paths.a, bodies.a, rate, RATE_CONNECTIONS);
-    console.log(line(`service @ ${String(rate)} req/s (35 % floor)`, aServiceRate));
-    const aFloorRate = await run(floor, paths.a, bodies.a, rate, RATE_CONNECTIONS);
+    const [aFloorRate, aServiceRate] = await compare(
+      load(floor, paths.a, bodies.a, rate, RATE_CONNECTIONS),
+      load(service, paths.a, bodies.a, rate, RATE_CONNECTIONS),
+      ROUNDS,
+      WARMUP_SECONDS,
+    );
     console.log(line(`floor @ ${String(rate)} req/s`, aFloorRate));
+    console.log(line(`service @ ${String(rate)} req/s (35 % floor)`, aServiceRate));
 
     console.log('\n(b) order-sign, three draft orders, full prefetch');
-    const bFloorMax = await run(floor, paths.b, bodies.b);
+    const [bFloorMax, bServiceMax] = await compare(load(floor, paths.b, bodies.b), load(service, paths.b, bodies.b), ROUNDS, WARMUP_SECONDS);
     console.log(line('floor, max', bFloorMax));
-    const bServiceMax = await run(service, paths.b, bodies.b);
     console.log(line('service, max', bServiceMax));
 
     console.log(`\n(c) patient-view, no prefetch, FHIR server answering after ${String(FHIR_DELAY_MS)} ms`);
-    const cService = await run(service, paths.c, bodies.c, FHIR_SCENARIO_RATE, CONNECTIONS);
+    const cService = await run(load(service, paths.c, bodies.c, FHIR_SCENARIO_RATE, CONNECTIONS));
     console.log(line(`service @ ${String(FHIR_SCENARIO_RATE)} req/s`, cService));
 
     const memory = await memoryOf(service);
@@ -180,11 +187,12 @@ async function main(): Promise<void> {
         pass: memory.rss < 250 * 1024 * 1024 },
     ];
 
+    console.log(`\nMachine: ${String(cpus().length)} CPUs, 1-minute load average ${fmt(loadBefore, 1)} before, ${fmt(loadavg()[0] ?? 0, 1)} after${CALIBRATE ? '' : ' (BENCH_CALIBRATE=1 shows the noise of the method)'}`);
     console.log('\nRatios');
     console.log(`  (a) throughput service/floor: ${fmt(throughputRatio, 2)}`);
-    console.log(`  (a) p99 at 35 %: service ${String(aServiceRate.p99)} ms vs floor ${String(aFloorRate.p99)} ms`);
+    console.log(`  (a) p99 at 35 %: service ${fmt(aServiceRate.p99)} ms vs floor ${fmt(aFloorRate.p99)} ms (ratio ${fmt(aServiceRate.p99 / aFloorRate.p99, 2)})`);
     console.log(`  (b) throughput service/floor: ${fmt(bServiceMax.reqPerSec / bFloorMax.reqPerSec, 2)}`);
-    console.log(`  (c) p50 ${String(cService.p50)} ms for a FHIR delay of ${String(FHIR_DELAY_MS)} ms`);
+    console.log(`  (c) p50 ${fmt(cService.p50)} ms for a FHIR delay of ${String(FHIR_DELAY_MS)} ms (overhead ${fmt(cService.p50 - FHIR_DELAY_MS)} ms)`);
     console.log(`  service RSS ${mb(memory.rss)}, heap used ${mb(memory.heapUsed)}`);
     console.log('\nTargets');
     for (const t of targets) console.log(`  ${t.pass ? 'PASS' : 'FAIL'}  ${t.what}: ${fmt(t.value, 2)} (limit ${fmt(t.limit, 2)})`);
@@ -194,6 +202,8 @@ async function main(): Promise<void> {
       finishedAt: new Date().toISOString(),
       node: process.version,
       cpus: cpus().length,
+      // The machine's other load (1-minute load average) before and after: the context of every figure.
+      loadAverage: { before: loadBefore, after: loadavg()[0] ?? 0 },
       settings: { nodeFlags: NODE_FLAGS, seconds: SECONDS, warmupSeconds: WARMUP_SECONDS, connections: CONNECTIONS, rateConnections: RATE_CONNECTIONS, fhirDelayMs: FHIR_DELAY_MS, resources: resources.length, bodyBytes: { a: bodies.a.length, b: bodies.b.length, c: bodies.c.length } },
       probes,
       scenarios: {
