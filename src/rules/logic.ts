@@ -15,6 +15,7 @@ import { ARCO_STAGES, CHINESE_STAGES, MODALITY_IDS } from '../engine/types.js';
 export type Logic = unknown;
 export type CompiledLogic = (facts: object) => FactValue;
 
+// == and != are listed so that checkLogic can point to === and !== instead of "unknown operator".
 const ALLOWED_OPERATORS = new Set([
   'var', '==', '===', '!=', '!==', '!', '!!', 'and', 'or', 'if', '?:', '??',
   '<', '<=', '>', '>=', 'in', '+', '-', '*', '/', 'min', 'max', 'some', 'all', 'none', 'missing', 'cat',
@@ -150,9 +151,10 @@ export function checkLogic(
       return;
     }
     if (['==', '===', '!=', '!==', 'in'].includes(op)) checkLiterals(op, args, opPath);
-    // json-logic-engine's == coerces (0 == null is true), so "unknown" must be tested with ===.
-    if ((op === '==' || op === '!=') && Array.isArray(args) && args.includes(null)) {
-      faults.push({ path: opPath, message: `compare with null using ${op === '==' ? '===' : '!=='}: ${op} treats 0 and false as null` });
+    // json-logic-engine's == coerces (null == 0 and null == false are true): an unknown fact would
+    // pass for "no collapse" or "no fracture". Rules compare with === and !== only.
+    if (op === '==' || op === '!=') {
+      faults.push({ path: opPath, message: `use ${op === '==' ? '===' : '!=='}: ${op} coerces, so an unknown (null) fact equals 0 and false` });
     }
     walk(args, opPath, insideIterator);
   };

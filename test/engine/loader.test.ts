@@ -69,9 +69,11 @@ describe('loadRules refuses, naming file and JSON path', () => {
   it('a bad stage code, as a stage and as a literal compared with the stage', async () => {
     await edit('staging/chinese-2025.json', (j) => { at(j.stages, 1).stage = 'IIII'; });
     await edit('surgery/conservative-care.json', (j) => { at(j.indications, 0).when = { in: [{ var: 'arco-stage' }, ['1', '3']] }; });
+    await edit('surgery/surgical-evaluation.json', (j) => { at(j.indications, 2).when = { '===': ['IIII', { var: 'chinese-stage' }] }; });
     const e = await refusal();
     expect(e.faults).toContainEqual(expect.objectContaining({ file: 'staging/chinese-2025.json', path: '$.stages[1].stage' }));
     expect(e.faults).toContainEqual(expect.objectContaining({ file: 'surgery/conservative-care.json', path: '$.indications[0].when.in[1][1]', message: expect.stringContaining('"3"') as unknown }));
+    expect(e.faults).toContainEqual(expect.objectContaining({ file: 'surgery/surgical-evaluation.json', path: '$.indications[2].when.===[0]' }));
   });
 
   it('two active versions of one id', async () => {
@@ -93,7 +95,7 @@ describe('loadRules refuses, naming file and JSON path', () => {
     expect(e.faults).toContainEqual({ file: 'surgery/surgical-evaluation.json', path: '$.indications[2].when.eval', message: 'unknown JSON Logic operator "eval"' });
   });
 
-  it('a null test with == (json-logic-engine: 0 == null is true)', async () => {
+  it('a test with == (json-logic-engine: null == 0 and null == false are true)', async () => {
     await edit('surgery/surgical-evaluation.json', (j) => { at(j.indications, 2).when = { '==': [{ var: 'collapse-depth' }, null] }; });
     const e = await refusal();
     expect(e.faults).toContainEqual(expect.objectContaining({ file: 'surgery/surgical-evaluation.json', path: '$.indications[2].when.==', message: expect.stringContaining('===') as unknown }));
