@@ -89,6 +89,12 @@ const requestFields = {
   /** "The base URL of the CDS Client's FHIR server"; https in production is the security layer's call. */
   fhirServer: z
     .url({ protocol: /^https?$/ })
+    .refine((u) => {
+      // zod runs this check even when the URL check above failed: that failure is already reported.
+      if (!URL.canParse(u)) return true;
+      const url = new URL(u);
+      return url.search === '' && url.hash === '' && url.username === '' && url.password === '';
+    }, 'must be a base URL, without query, fragment or credentials')
     .transform((u) => u.replace(/\/+$/, ''))
     .optional(),
   fhirAuthorization: FhirAuthorizationSchema.optional(),

@@ -91,6 +91,8 @@ describe('POST /cds-services/{id}: request validation', () => {
     await expect400(patientViewRequest({ prefetch, hookInstance: 'not-a-uuid' }), 'hookInstance');
     await expect400(patientViewRequest({ prefetch, fhirServer: 'not a url' }), 'fhirServer');
     await expect400(patientViewRequest({ prefetch, fhirServer: 'ftp://ehr.example.org/fhir' }), 'fhirServer');
+    await expect400(patientViewRequest({ prefetch, fhirServer: 'https://ehr.example.org/fhir?tenant=1' }), 'fhirServer');
+    await expect400(patientViewRequest({ prefetch, fhirServer: 'https://user:secret@ehr.example.org/fhir' }), 'fhirServer');
   });
 
   it('checks fhirAuthorization as CDS Hooks 2.0 defines it, and wants fhirServer with it', async () => {
