@@ -126,6 +126,7 @@ function splitReadyz(port: number): { finish: () => void; status: Promise<number
       reject(new Error(`connection closed before an answer: ${JSON.stringify(received)}`));
     });
   });
+  status.catch(() => undefined); // reported where it is awaited, not as an unhandled rejection meanwhile
   return {
     finish: () => {
       socket.write('Connection: close\r\n\r\n');
