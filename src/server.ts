@@ -80,6 +80,8 @@ export async function startServer(config: Config, options: StartOptions = {}): P
 
 export interface MainOptions {
   readonly env?: Readonly<Record<string, string | undefined>>;
+  /** What buildApp gets besides the config, made once the config is known (e.g. the decider over the loaded rules). */
+  readonly appOptions?: (config: Config) => BuildAppOptions | Promise<BuildAppOptions>;
   readonly exit?: (code: number) => void;
   /** Where a configuration error is written. Default: stderr. */
   readonly writeError?: (message: string) => void;
@@ -98,7 +100,8 @@ export async function main(options: MainOptions = {}): Promise<RunningServer | u
     exit(1);
     return undefined;
   }
-  return startServer(config, { exit });
+  const appOptions = (await options.appOptions?.(config)) ?? {};
+  return startServer(config, { ...appOptions, exit });
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {

@@ -45,6 +45,17 @@ describe('server', () => {
     expect(message).toContain('LOG_LEVEL');
   });
 
+  it('starts from the environment with the app options made from the config', async () => {
+    const running = await main({
+      env: { NODE_ENV: 'test', LOG_LEVEL: 'silent', HOST: '127.0.0.1', PORT: '0' },
+      exit: vi.fn(),
+      appOptions: (cfg) => ({ services: [{ id: `svc-${cfg.NODE_ENV}`, hook: 'patient-view', title: 'T', description: 'D', prefetch: {} }] }),
+    });
+    const res = await fetch(`${running?.address ?? ''}/cds-services`);
+    expect(((await res.json()) as { services: { id: string }[] }).services.map((s) => s.id)).toEqual(['svc-test']);
+    expect(await running?.shutdown()).toBe(0);
+  });
+
   it('listens on HOST/PORT with the configured server timeouts', async () => {
     const server = await startServer(config({ REQUEST_TIMEOUT_MS: '5000', HEADERS_TIMEOUT_MS: '2000' }), { handleSignals: false });
     expect(server.address).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
