@@ -64,11 +64,14 @@ const modalityFamily = (m: string): string => (m === 'CR' || m === 'DX' ? 'XR' :
 function stageHistory(rules: LoadedRules, patient: MutableFacts, hip: HipFacts, otherMri: boolean): StageAtDate[] {
   const history: StageAtDate[] = [];
   const seen = new Set<string>();
+  // One facts object refilled per study: hipRuleFacts writes every built-in fact and the derived
+  // ones are recomputed, so nothing of the previous date survives (and nothing is allocated).
+  const reused = rules.newFacts();
   for (const study of hip.imaging) {
     const key = `${study.date}|${modalityFamily(study.modality)}`;
     if (seen.has(key)) continue;
     seen.add(key);
-    const facts = hipRuleFacts(patient, hip, { asOf: study.date, current: false, contralateralMriOnRecord: otherMri }, rules.newFacts());
+    const facts = hipRuleFacts(patient, hip, { asOf: study.date, current: false, contralateralMriOnRecord: otherMri }, reused);
     applyDerived(rules, facts, 'findings');
     const staged = stageFacts(rules, facts);
     history.push({ date: study.date, arco: staged.arco, chinese: staged.chinese, modality: study.modality });
