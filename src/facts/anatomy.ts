@@ -18,7 +18,6 @@ export interface SiteReading {
   readonly knee: boolean;
 }
 
-export const NO_SITE: SiteReading = Object.freeze({ side: undefined, site: undefined, otherSite: false, knee: false });
 
 function combineSides(a: Laterality | undefined, b: Laterality | undefined): Laterality | undefined {
   if (a === undefined) return b;

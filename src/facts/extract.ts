@@ -5,14 +5,14 @@
  */
 import { patientIdOf, readSites, type Laterality, type SiteReading } from './anatomy.js';
 import { makeResolver, readMedication } from './medications.js';
-import { arr, codingsOf, conceptText, dateOnly, instant, isRecord, oneOrMany, rec, refOf, str, type Json } from './read.js';
+import { arr, codingsOf, conceptText, dateOnly, instant, isRecord, lowerText, oneOrMany, rec, refOf, str, type Json } from './read.js';
 import { readRecordedStage } from './stage.js';
 import type {
   ContraindicationId, FindingId, FindingObservation, FindingValue, HipFacts, ImagingFact, ImagingModality,
   PatientFacts, RecordedStage, ScoreFact, Side,
 } from './types.js';
 import { readFinding, readPlatelets, readScore, type ValueReading } from './values.js';
-import type { ValueSetMatch, ValueSets } from './valuesets.js';
+import { SYSTEMS, type ValueSetMatch, type ValueSets } from './valuesets.js';
 
 type KnownSide = 'left' | 'right';
 type Etiology = HipFacts['etiology'];
@@ -512,7 +512,7 @@ function optionalScore(list: readonly PendingScore[]): ScoreFact | null {
 
 /** spec 9: DICOM modality; a coding without a system is read as DICOM (the binding of ImagingStudy.modality). */
 function imagingModality(valueSets: ValueSets, system: string | undefined, code: string | undefined): ImagingModality | undefined {
-  const m = valueSets.find('imaging-modality', system ?? 'http://dicom.nema.org/resources/ontology/DCM', code);
+  const m = valueSets.find('imaging-modality', system ?? SYSTEMS.dicom, code);
   return m === undefined ? undefined : asModality(m.value);
 }
 
@@ -525,7 +525,7 @@ function readSmoking(valueSets: ValueSets, o: Json): boolean | null {
     if (c.code !== undefined) answer = 'not-current';
   }
   if (answer === undefined) {
-    const text = [conceptText(o.valueCodeableConcept), str(o.valueString)?.slice(0, 200).toLowerCase() ?? ''].join(' | ');
+    const text = [conceptText(o.valueCodeableConcept), lowerText(o.valueString)].join(' | ');
     const said = new Set(valueSets.matchText('smoking-status', text).map((m) => m.value));
     answer = said.has('unknown') ? 'unknown' : said.has('not-current') ? 'not-current' : said.has('current') ? 'current' : undefined;
   }

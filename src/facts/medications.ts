@@ -4,7 +4,7 @@
  * (last resort, reported in notes) keywords in the text.
  */
 import { readSites } from './anatomy.js';
-import { arr, codingsOf, conceptLabel, conceptText, isRecord, rec, str, type Json } from './read.js';
+import { arr, codedMatches, conceptLabel, conceptText, isRecord, lowerText, rec, str, type Json } from './read.js';
 import type { ValueSets } from './valuesets.js';
 
 export type MatchedBy = 'code' | 'ingredient' | 'text';
@@ -60,32 +60,18 @@ export function readMedication(valueSets: ValueSets, resource: Json, resolve: Re
   const concept = resource.medicationCodeableConcept;
   const medication = resolve(resource, resource.medicationReference, 'Medication');
 
-  // spec 9: a code in the request itself (an ingredient coding sent beside the product's)
-  for (const c of codingsOf(concept)) {
-    for (const m of valueSets.lookup(c.system, c.code)) if (m.valueSet === 'medication') addKind(kinds, m.value, 'code');
-  }
-  if (medication !== undefined) {
-    for (const c of codingsOf(medication.code)) {
-      for (const m of valueSets.lookup(c.system, c.code)) if (m.valueSet === 'medication') addKind(kinds, m.value, 'code');
-    }
-    // spec 9: a product code is matched through its Medication.ingredient
-    for (const ing of arr(medication.ingredient)) {
-      for (const c of codingsOf(rec(ing)?.itemCodeableConcept)) {
-        for (const m of valueSets.lookup(c.system, c.code)) {
-          if (m.valueSet === 'medication') addKind(kinds, m.value, 'ingredient');
-        }
-      }
-    }
-  }
+  // spec 9: a code in the request itself (an ingredient coding sent beside the product's), or the Medication's
+  for (const m of codedMatches(valueSets, 'medication', [concept, medication?.code])) addKind(kinds, m.value, 'code');
+  // spec 9: a product code is matched through its Medication.ingredient
+  const ingredients = arr(medication?.ingredient).map((ing) => rec(ing)?.itemCodeableConcept);
+  for (const m of codedMatches(valueSets, 'medication', ingredients)) addKind(kinds, m.value, 'ingredient');
 
-  const texts = [conceptText(concept)];
-  if (medication !== undefined) {
-    texts.push(conceptText(medication.code), conceptText(medication.form));
-    for (const ing of arr(medication.ingredient)) texts.push(conceptText(rec(ing)?.itemCodeableConcept));
-  }
   const display = str(rec(resource.medicationReference)?.display);
-  if (display !== undefined) texts.push(display.slice(0, 2000).toLowerCase());
-  const medicationText = texts.filter((t) => t.length > 0).join(' | ');
+  const medicationText = [concept, medication?.code, medication?.form, ...ingredients]
+    .map(conceptText)
+    .concat(lowerText(display))
+    .filter((t) => t.length > 0)
+    .join(' | ');
   if (kinds.size === 0 && medicationText.length > 0) {
     // spec 9: text as the last resort (the caller logs it)
     for (const m of valueSets.matchText('medication', medicationText)) addKind(kinds, m.value, 'text');
@@ -98,10 +84,8 @@ export function readMedication(valueSets: ValueSets, resource: Json, resolve: Re
   for (const d of dosages) {
     const dosage = rec(d);
     if (dosage === undefined) continue;
-    for (const c of codingsOf(dosage.route)) {
-      nonSystemicRoute ??= valueSets.find('non-systemic-route', c.system, c.code)?.value;
-    }
-    const routeText = [conceptText(dosage.route), str(dosage.text)?.slice(0, 2000).toLowerCase() ?? ''].join(' | ');
+    nonSystemicRoute ??= codedMatches(valueSets, 'non-systemic-route', dosage.route)[0]?.value;
+    const routeText = [conceptText(dosage.route), lowerText(dosage.text)].join(' | ');
     nonSystemicRoute ??= valueSets.matchText('non-systemic-route', routeText)[0]?.value;
     if (dosage.site !== undefined) sites.push(dosage.site);
   }

@@ -14,7 +14,7 @@
  */
 import { readSites, type Laterality } from './anatomy.js';
 import { makeResolver, readMedication, type MatchedBy } from './medications.js';
-import { arr, codingsOf, conceptLabel, conceptText, isRecord, oneOrMany, rec, refOf, str } from './read.js';
+import { arr, codedMatches, conceptLabel, conceptText, isRecord, lowerText, oneOrMany, rec, refOf, str } from './read.js';
 import type { DraftOrderFact, Side } from './types.js';
 import type { ValueSetId, ValueSets } from './valuesets.js';
 
@@ -26,11 +26,7 @@ function orderSide(l: Laterality | undefined): Side | null {
 /** Codes first; text (code.text, displays, body site words) only when no code is known. */
 function kindsOf(valueSets: ValueSets, set: ValueSetId, concepts: readonly unknown[], extraText: string): Map<string, MatchedBy> {
   const kinds = new Map<string, MatchedBy>();
-  for (const concept of concepts) {
-    for (const c of codingsOf(concept)) {
-      for (const m of valueSets.lookup(c.system, c.code)) if (m.valueSet === set && !kinds.has(m.value)) kinds.set(m.value, 'code');
-    }
-  }
+  for (const m of codedMatches(valueSets, set, concepts)) if (!kinds.has(m.value)) kinds.set(m.value, 'code');
   if (kinds.size > 0) return kinds;
   const text = [...concepts.map(conceptText), extraText].filter((t) => t.length > 0).join(' | ');
   for (const m of valueSets.matchText(set, text)) if (!kinds.has(m.value)) kinds.set(m.value, 'text');
@@ -98,9 +94,7 @@ export function classifyDraftOrders(
           let extra = '';
           if (device !== undefined) {
             concepts.push(device.type);
-            extra = arr(device.deviceName)
-              .map((n) => str(rec(n)?.name)?.slice(0, 200).toLowerCase() ?? '')
-              .join(' | ');
+            extra = arr(device.deviceName).map((n) => lowerText(rec(n)?.name)).join(' | ');
           }
           const kinds = kindsOf(valueSets, 'device', concepts, extra);
           if (kinds.size === 0) {

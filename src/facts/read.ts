@@ -3,6 +3,7 @@
  * nothing: every accessor takes `unknown` and answers a typed value or "nothing", so malformed
  * resources (wrong types, nulls, missing fields) never throw.
  */
+import type { ValueSetId, ValueSetMatch, ValueSets } from './valuesets.js';
 
 export type Json = Record<string, unknown>;
 
@@ -63,6 +64,21 @@ export const MAX_TEXT = 2000;
 
 function capped(s: string): string {
   return s.length > MAX_TEXT ? s.slice(0, MAX_TEXT) : s;
+}
+
+/** A string field, capped and lower-cased for keyword matching ('' when absent). */
+export function lowerText(x: unknown): string {
+  const s = str(x);
+  return s === undefined ? '' : capped(s).toLowerCase();
+}
+
+/** The entries of one value set that the codings of a concept (or concepts) belong to. */
+export function codedMatches(valueSets: ValueSets, set: ValueSetId, concept: unknown): ValueSetMatch[] {
+  const out: ValueSetMatch[] = [];
+  for (const c of codingsOf(concept)) {
+    for (const m of valueSets.lookup(c.system, c.code)) if (m.valueSet === set) out.push(m);
+  }
+  return out;
 }
 
 /** CodeableConcept.text and every coding display, lower-cased, for keyword matching. */
