@@ -352,7 +352,9 @@ export function extractFacts(
     const ref = refOf('ImagingStudy', s);
     const status = str(s.status);
     if (status !== undefined && UNUSABLE_IMAGING.has(status)) return;
-    const date = dateOnly(s.started);
+    // ImagingStudy.started, else the earliest series.started (some PACS fill only the series)
+    const started = str(s.started) ?? earliestSeriesStart(s);
+    const date = dateOnly(started);
     const studyModalities = new Set<ImagingModality>();
     for (const c of codingsOf(s.modality)) {
       const m = imagingModality(valueSets, c.system, c.code);
@@ -386,7 +388,7 @@ export function extractFacts(
       notes.push(`${ref}: dated after the evaluation date ${today}, ignored`);
       return;
     }
-    const at = instant(s.started);
+    const at = instant(started);
     for (const { modality, site } of parts) {
       // a study of another body part (chest, knee) is not hip imaging
       if (site.otherSite) continue;
@@ -503,6 +505,15 @@ export function extractFacts(
     dataGaps,
     notes,
   };
+}
+
+function earliestSeriesStart(s: Json): string | undefined {
+  let best: string | undefined;
+  for (const x of arr(s.series)) {
+    const started = str(rec(x)?.started);
+    if (started !== undefined && (best === undefined || instant(started) < instant(best))) best = started;
+  }
+  return best;
 }
 
 function optionalScore(list: readonly PendingScore[]): ScoreFact | null {

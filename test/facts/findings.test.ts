@@ -199,6 +199,14 @@ describe('imaging studies per hip', () => {
     expect(f.imagingBySide).toEqual({ left: [], right: [{ modality: 'MR', date: '2026-03-01', ref: 'ImagingStudy/hip' }] });
   });
 
+  it('a study with no started date takes its earliest series start', () => {
+    const f = facts(rightOnfh, study('s', undefined, [
+      { uid: '1', started: '2026-04-02T10:00:00Z', modality: { system: DCM, code: 'CT' }, bodySite: hipSite },
+      { uid: '2', started: '2026-04-01T10:00:00Z', modality: { system: DCM, code: 'CT' }, bodySite: hipSite },
+    ]));
+    expect(f.hips[0]?.imaging).toEqual([{ modality: 'CT', date: '2026-04-01', ref: 'ImagingStudy/s' }]);
+  });
+
   it('imagingBySide lists the unaffected hip too (spec 8 contralateral MRI)', () => {
     const f = facts(rightOnfh, study('l', '2026-03-01', [{ uid: '1', modality: { system: DCM, code: 'MR' }, bodySite: hipSite, laterality: { system: SNOMED, code: '419161000' } }]));
     expect(f.hips[0]?.imaging).toEqual([]);
