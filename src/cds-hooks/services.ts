@@ -4,23 +4,27 @@
  *
  * Prefetch templates. CDS Hooks 2.0 "Prefetch query restrictions" allow instance reads, type
  * searches by reference (`patient={{context.patientId}}`), token equality (`:in` the only
- * modifier), date prefixes eq/lt/gt/ge/le, `_count` and `_sort`. Whatever a template leaves out
- * the engine never sees, so a narrowing is only used where it cannot drop a resource that matters:
- * - Condition: NOT narrowed by clinical-status: an absent clinicalStatus (allowed on
- *   problem-list items and encounter diagnoses) would not match `clinical-status=active`, and a
- *   resolved or inactive hip condition still carries the side, stage and etiology history.
- *   Not by code either: the ONFH codes live in the rules' value sets, which a site may extend
- *   (RULES_DIR), and a client rarely supports `code:in` for our ValueSet.
- * - Observation: NOT narrowed by category: staging findings (necrotic extent, collapse depth,
- *   bone-marrow oedema) are often uncategorised or `imaging` vs `exam` by site habit.
- * - ImagingStudy: NOT narrowed by modality: the `modality` search parameter reads
- *   `series.modality`, and many EHR ImagingStudy resources list no series at all; the follow-up
- *   interval needs every hip study (MR, CT, CR, DX).
- * - MedicationRequest: NOT narrowed by status (active,draft,…): a completed or stopped course of
- *   systemic corticosteroid is the drug-associated etiology (clinical-spec.md section 9), and
- *   only the history shows it.
- * - MedicationStatement: included: patient-reported and reconciled corticosteroid exposure is
- *   often recorded there and nowhere else.
+ * modifier; a comma list is FHIR's OR of equalities), date prefixes eq/lt/gt/ge/le, `_count` and
+ * `_sort`. Whatever a template leaves out the engine never sees, so a narrowing is used only where
+ * it cannot drop a resource the clinical rules read (clinical-spec.md):
+ * - Condition: NOT narrowed by clinical-status: an absent clinicalStatus counts as current
+ *   (section 1) and would match no `clinical-status=` value. Not by code either: the ONFH codes
+ *   live in the rules' value sets, which a site may extend (RULES_DIR), and clients rarely
+ *   support `code:in` for our ValueSet.
+ * - Observation: by status only, `final,amended,corrected,preliminary`, the statuses whose
+ *   findings are used (section 3). Safe because Observation.status is required (1..1). NOT by
+ *   category: staging findings are often uncategorised, or `imaging` vs `exam` by site habit.
+ * - ImagingStudy: by status only, everything but `cancelled` and `entered-in-error` (status is
+ *   required). NOT by modality: that search parameter reads `series.modality`, and many EHR
+ *   ImagingStudy resources list no series; the follow-up interval needs every hip study.
+ * - MedicationRequest and MedicationStatement: `status=active,on-hold`, the exposure section 10
+ *   counts ("an active systemic corticosteroid order/statement"; a paused course is still
+ *   exposure). NOT `draft`: the drafts of this ordering session come in context.draftOrders.
+ *   The drug-associated etiology is read from the Condition code (section 9), not from
+ *   medication history. MedicationStatement is asked for at all because patient-reported and
+ *   reconciled corticosteroid use is often recorded there and nowhere else.
+ * - No `_include` of the Medication a request references: outside the 2.0 query subset; the
+ *   facts read the request's own code or text, or a contained Medication.
  * No `_count`: a client that honours it might truncate instead of paginating. When the service
  * fetches for itself it asks for large pages (`_count=1000`, capped by the server) and follows
  * `next` links up to FHIR_MAX_PAGES (src/fhir/prefetch.ts).
@@ -44,10 +48,10 @@ export interface ServiceDefinition {
 export const ONFH_PREFETCH: Readonly<Record<string, string>> = {
   patient: 'Patient/{{context.patientId}}',
   conditions: 'Condition?patient={{context.patientId}}',
-  observations: 'Observation?patient={{context.patientId}}',
-  imagingStudies: 'ImagingStudy?patient={{context.patientId}}',
-  medicationRequests: 'MedicationRequest?patient={{context.patientId}}',
-  medicationStatements: 'MedicationStatement?patient={{context.patientId}}',
+  observations: 'Observation?patient={{context.patientId}}&status=final,amended,corrected,preliminary',
+  imagingStudies: 'ImagingStudy?patient={{context.patientId}}&status=registered,available,unknown',
+  medicationRequests: 'MedicationRequest?patient={{context.patientId}}&status=active,on-hold',
+  medicationStatements: 'MedicationStatement?patient={{context.patientId}}&status=active,on-hold',
 };
 
 const USAGE =

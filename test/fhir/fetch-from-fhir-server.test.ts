@@ -8,7 +8,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp, type CdsDecisionInput } from '../../src/app.js';
 import { testConfig } from '../../src/config.js';
 import { startFhirServer, type FhirTestServer } from '../support/fhir-server.js';
-import { ACCESS_TOKEN, fhirAuthorization, fullPrefetch, OTHER_PATIENT_ID, PATIENT_ID, patientResources, patientViewRequest, searchset } from '../support/hook-requests.js';
+import { ACCESS_TOKEN, fhirAuthorization, fullPrefetch, OTHER_PATIENT_ID, outOfTemplateResources, PATIENT_ID, patientResources, patientViewRequest, searchset } from '../support/hook-requests.js';
 
 interface Outcome {
   issue: { code: string; details?: { text: string }; expression?: string[] }[];
@@ -24,7 +24,7 @@ describe('prefetch resolution against a FHIR server', () => {
     // 25 observations, and a server that serves at most 10 per page: three pages.
     fhir = await startFhirServer({ pageSize: 10, maxPageSize: 10, requiredToken: ACCESS_TOKEN });
     elsewhere = await startFhirServer();
-    await fhir.seed([...patientResources(PATIENT_ID, 25), ...patientResources(OTHER_PATIENT_ID, 2)]);
+    await fhir.seed([...patientResources(PATIENT_ID, 25), ...outOfTemplateResources(PATIENT_ID), ...patientResources(OTHER_PATIENT_ID, 2)]);
     app = await buildApp(testConfig({ FHIR_TIMEOUT_MS: '300', FHIR_MAX_PAGES: '5' }), {
       decide: (input) => {
         last = input;
@@ -74,8 +74,13 @@ describe('prefetch resolution against a FHIR server', () => {
     expect(res.statusCode).toBe(200);
     const observationPages = fhir.requests.filter((r) => r.url.startsWith('/fhir/Observation'));
     expect(observationPages).toHaveLength(3);
-    // The service asks for large pages; the server's cap decides.
-    expect(observationPages[0]?.url).toBe(`/fhir/Observation?patient=${PATIENT_ID}&_count=1000`);
+    // The template as rendered, plus a request for large pages; the server's cap decides.
+    expect(observationPages[0]?.url).toBe(`/fhir/Observation?patient=${PATIENT_ID}&status=final,amended,corrected,preliminary&_count=1000`);
+    // The templates' status narrowing reaches the server: a completed course, an erroneous finding, a cancelled study stay out.
+    expect(ids()).not.toContain(`MedicationRequest/${PATIENT_ID}-old-course`);
+    expect(ids()).not.toContain(`Observation/${PATIENT_ID}-obs-error`);
+    expect(ids()).not.toContain(`ImagingStudy/${PATIENT_ID}-cancelled`);
+    expect(countOf('MedicationRequest')).toBe(1);
     expect(countOf('Observation')).toBe(25);
     expect(ids()).toContain(`Patient/${PATIENT_ID}`);
     expect(ids()).toContain(`Condition/${PATIENT_ID}-onfh-right`);
@@ -100,7 +105,7 @@ describe('prefetch resolution against a FHIR server', () => {
 
   it('follows the next link of a prefetched first page', async () => {
     const first = searchset(patientResources(PATIENT_ID, 25).filter((r) => r.resourceType === 'Observation').slice(0, 10));
-    first.link = [{ relation: 'next', url: `${fhir.baseUrl}/Observation?patient=${PATIENT_ID}&_count=10&_offset=10` }];
+    first.link = [{ relation: 'next', url: `${fhir.baseUrl}/Observation?patient=${PATIENT_ID}&status=final,amended,corrected,preliminary&_count=10&_offset=10` }];
     const res = await withServer({ prefetch: { ...fullPrefetch(patientResources(PATIENT_ID, 0)), observations: first } });
     expect(res.statusCode).toBe(200);
     expect(fhir.requests).toHaveLength(2);

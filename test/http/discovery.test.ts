@@ -32,10 +32,10 @@ describe('GET /cds-services (CDS Hooks 2.0 discovery)', () => {
       expect(s.prefetch).toEqual({
         patient: 'Patient/{{context.patientId}}',
         conditions: 'Condition?patient={{context.patientId}}',
-        observations: 'Observation?patient={{context.patientId}}',
-        imagingStudies: 'ImagingStudy?patient={{context.patientId}}',
-        medicationRequests: 'MedicationRequest?patient={{context.patientId}}',
-        medicationStatements: 'MedicationStatement?patient={{context.patientId}}',
+        observations: 'Observation?patient={{context.patientId}}&status=final,amended,corrected,preliminary',
+        imagingStudies: 'ImagingStudy?patient={{context.patientId}}&status=registered,available,unknown',
+        medicationRequests: 'MedicationRequest?patient={{context.patientId}}&status=active,on-hold',
+        medicationStatements: 'MedicationStatement?patient={{context.patientId}}&status=active,on-hold',
       });
     }
   });

@@ -13,7 +13,7 @@ export function fhirAuthorization(token = ACCESS_TOKEN) {
   return { access_token: token, token_type: 'Bearer', expires_in: 300, scope: 'user/*.read', subject: 'onfh-cds' };
 }
 
-/** One patient with a right-hip ONFH condition, `observations` findings, a hip MRI, a corticosteroid course. */
+/** One patient with a right-hip ONFH condition, `observations` findings, a hip MRI, an active corticosteroid. */
 export function patientResources(patientId = PATIENT_ID, observations = 3): Resource[] {
   const subject = { reference: `Patient/${patientId}` };
   return [
@@ -36,7 +36,7 @@ export function patientResources(patientId = PATIENT_ID, observations = 3): Reso
     {
       resourceType: 'MedicationRequest',
       id: `${patientId}-pred`,
-      status: 'completed',
+      status: 'active',
       intent: 'order',
       subject,
       medicationCodeableConcept: { coding: [{ system: 'http://www.nlm.nih.gov/research/umls/rxnorm', code: '8640', display: 'prednisone' }] },
@@ -44,7 +44,7 @@ export function patientResources(patientId = PATIENT_ID, observations = 3): Reso
     {
       resourceType: 'MedicationStatement',
       id: `${patientId}-pred-statement`,
-      status: 'completed',
+      status: 'active',
       subject,
       medicationCodeableConcept: { text: 'prednisolone' },
     },
@@ -111,4 +111,14 @@ export function orderSignRequest(extra: Record<string, unknown> = {}): Record<st
     context: { userId: 'PractitionerRole/role-1', patientId: PATIENT_ID, draftOrders: DRAFT_ORDERS },
     ...extra,
   };
+}
+
+/** Resources the ONFH prefetch templates leave out (by status), for the same patient. */
+export function outOfTemplateResources(patientId = PATIENT_ID): Resource[] {
+  const subject = { reference: `Patient/${patientId}` };
+  return [
+    { resourceType: 'MedicationRequest', id: `${patientId}-old-course`, status: 'completed', intent: 'order', subject, medicationCodeableConcept: { text: 'prednisone 2019' } },
+    { resourceType: 'Observation', id: `${patientId}-obs-error`, status: 'entered-in-error', subject, code: { text: 'necrotic extent' } },
+    { resourceType: 'ImagingStudy', id: `${patientId}-cancelled`, status: 'cancelled', subject },
+  ];
 }
