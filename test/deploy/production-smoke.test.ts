@@ -1,6 +1,8 @@
 /**
  * Production-mode smoke test (issue 6, item 5): what the container runs, without the container.
- * The compiled code, package.json, the lockfile and rules/ in a fresh folder; `npm ci --omit=dev`
+ * The Docker build replayed by hand: the build context as .dockerignore filters it, compiled there
+ * (a source that needs a file left out of the context fails here, as in `docker build`); the
+ * compiled code, package.json, the lockfile and rules/ in a fresh folder; `npm ci --omit=dev`
  * there (so a runtime import of a dev dependency fails here, as it would in the image); then
  * `node dist/server.js` with NODE_ENV=production, as the Dockerfile's CMD does.
  *
@@ -11,14 +13,14 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { connect, createServer as createNetServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { ROOT, repoPath } from './support.js';
+import { ROOT, dockerIgnores, dockerignorePatterns, repoPath } from './support.js';
 
 const SERVER_SOURCE = repoPath('src/server.ts');
 const EXAMPLE = repoPath('examples/patient-view.json');
@@ -179,16 +181,33 @@ describe.skipIf(!existsSync(SERVER_SOURCE))('production mode: node dist/server.j
     tmp = join(work, 'tmp');
     for (const d of [app, home, tmp]) mkdirSync(d);
 
-    // Compile into the fresh folder (not the shared dist/), exactly as `npm run build` does.
+    // The Docker build context: only what .dockerignore lets through (node_modules is what
+    // `npm ci` makes from the same lockfile in the build stage, so the installed one stands in).
+    const context = join(work, 'context');
+    const patterns = dockerignorePatterns(readFileSync(join(ROOT, '.dockerignore'), 'utf8'));
+    const walk = (dir: string): void => {
+      for (const e of readdirSync(join(ROOT, dir), { withFileTypes: true })) {
+        const rel = dir === '' ? e.name : `${dir}/${e.name}`;
+        if (e.isDirectory() && rel !== 'node_modules' && rel !== '.git') walk(rel);
+        if (!e.isFile() || dockerIgnores(patterns, rel)) continue;
+        mkdirSync(join(context, dirname(rel)), { recursive: true });
+        cpSync(join(ROOT, rel), join(context, rel));
+      }
+    };
+    walk('');
+    symlinkSync(join(ROOT, 'node_modules'), join(context, 'node_modules'), 'dir');
+
+    // Build stage: `npm run build` in the context, into the fresh folder (not the shared dist/).
     const tsc = spawnSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json', '--outDir', join(app, 'dist')], {
-      cwd: ROOT,
+      cwd: context,
       encoding: 'utf8',
       timeout: 180_000,
     });
-    expect(tsc.status, `tsc -p tsconfig.build.json:\n${tsc.stdout}${tsc.stderr}`).toBe(0);
+    expect(tsc.status, `tsc -p tsconfig.build.json in the build context:\n${tsc.stdout}${tsc.stderr}`).toBe(0);
 
-    for (const f of ['package.json', 'package-lock.json']) cpSync(join(ROOT, f), join(app, f));
-    cpSync(join(ROOT, 'rules'), join(app, 'rules'), { recursive: true });
+    // Runtime stage: package*.json and rules/ from the context, then a production install.
+    for (const f of ['package.json', 'package-lock.json']) cpSync(join(context, f), join(app, f));
+    cpSync(join(context, 'rules'), join(app, 'rules'), { recursive: true });
     const npm = spawnSync('npm', ['ci', '--omit=dev', '--ignore-scripts', '--no-audit', '--no-fund', '--prefer-offline'], {
       cwd: app,
       encoding: 'utf8',
