@@ -98,6 +98,23 @@ describe('spec 2: side of a condition', () => {
     expect(facts(condition('c1', 'M87.059', { bodySite: [{ text: 'hip, upright film' }] })).hips[0]?.side).toBe('unknown');
   });
 
+  it('unspecified code: a post-coordinated SNOMED body site, or a laterality extension on it', () => {
+    const expression = { coding: [{ system: SNOMED, code: '24136001:272741003=7771000' }] };
+    expect(facts(condition('c1', 'M87.059', { bodySite: [expression] })).hips[0]?.side).toBe('left');
+    const extension = {
+      coding: [{ system: SNOMED, code: '24136001' }],
+      extension: [{ url: 'http://example.org/laterality', valueCodeableConcept: { coding: [{ system: SNOMED, code: '24028007' }] } }],
+    };
+    expect(facts(condition('c1', 'M87.059', { bodySite: [extension] })).hips[0]?.side).toBe('right');
+  });
+
+  it('a condition coded for both sides, or with a bilateral body site, affects both hips', () => {
+    const both = condition('c1', 'M87.059', { bodySite: [{ coding: [{ system: SNOMED, code: '24136001' }, { system: SNOMED, code: '51440002' }] }] });
+    expect(facts(both).hips.map((h) => [h.side, h.conditions])).toEqual([['right', ['Condition/c1']], ['left', ['Condition/c1']]]);
+    const twoCodes = { resourceType: 'Condition', id: 'c2', code: { coding: [{ system: 'http://hl7.org/fhir/sid/icd-10-cm', code: 'M87.051' }, { system: 'http://hl7.org/fhir/sid/icd-10-cm', code: 'M87.052' }] } } as R;
+    expect(facts(twoCodes).hips.map((h) => h.side)).toEqual(['right', 'left']);
+  });
+
   it('etiology: M87.1x drug-associated, M87.2x traumatic, else non-traumatic', () => {
     expect(facts(condition('c1', 'M87.151')).hips[0]?.etiology).toBe('drug-associated');
     expect(facts(condition('c1', 'M87.252')).hips[0]?.etiology).toBe('traumatic');
