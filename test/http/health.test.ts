@@ -3,8 +3,9 @@ import { buildApp } from '../../src/app.js';
 import { testConfig } from '../../src/config.js';
 
 describe('GET /healthz, GET /readyz', () => {
-  it('is alive and ready once started', async () => {
+  it('is alive and ready once started, and not before', async () => {
     const app = await buildApp(testConfig());
+    expect(app.readiness.reasons()).toEqual(['starting']);
     expect((await app.inject({ method: 'GET', url: '/healthz' })).json()).toEqual({ status: 'ok' });
     const ready = await app.inject({ method: 'GET', url: '/readyz' });
     expect(ready.statusCode).toBe(200);

@@ -31,7 +31,10 @@ describe('POST /cds-services/{id}: the answer', () => {
     expect(checkCardRules(warningCard)).toEqual([]);
     const app = await buildApp(testConfig(), { decide: () => [warningCard, { ...warningCard, uuid: randomUUID(), indicator: 'critical' }] });
     const res = await app.inject({ method: 'POST', url: '/cds-services/onfh-order-sign', payload: orderSignRequest({ prefetch: fullPrefetch(patientResources()) }) });
+    // The cards are counted for the metrics, by service and indicator.
+    const metrics = await app.inject({ method: 'GET', url: '/metrics' });
     await app.close();
+    expect(metrics.body).toMatch(/onfh_cds_cards_total\{service="onfh-order-sign",indicator="critical"\} [1-9]/);
     expect(res.statusCode).toBe(200);
     expect(res.headers['content-type']).toMatch(/^application\/json/);
     const body = res.json<{ cards: Card[] }>();
