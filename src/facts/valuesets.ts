@@ -405,7 +405,7 @@ export function compileValueSets(files: readonly ValueSetFile[]): ValueSets {
 
 /**
  * The code to order a follow-up study (spec 8): the first entry of the imaging-order value set for
- * that modality and side. There is no bilateral CT code: ask for each side then.
+ * that modality and side; undefined when the value set has none (order each side then).
  */
 export function imagingOrderCode(
   valueSets: ValueSets,

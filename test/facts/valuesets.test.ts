@@ -90,9 +90,12 @@ describe('orderable follow-up imaging (spec 8, 9)', () => {
   ] as const)('%s %s → LOINC %s', (modality, side, code) => {
     expect(imagingOrderCode(valueSets(), modality, side)).toMatchObject({ system: 'http://loinc.org', code, modality, side });
   });
-  it('no bilateral CT code', () => {
-    expect(imagingOrderCode(valueSets(), 'CT', 'bilateral')).toBeUndefined();
+  it('CT of both hips (LOINC 36016-4, beyond spec 9); the second XR code is listed, not preferred', () => {
+    expect(imagingOrderCode(valueSets(), 'CT', 'bilateral')?.code).toBe('36016-4');
     expect(valueSets().imagingOrders.map((o) => o.code)).toContain('26130-5');
+  });
+  it('a value set without a code for a modality and side answers undefined', () => {
+    expect(imagingOrderCode(compileValueSets([]), 'MR', 'left')).toBeUndefined();
   });
 });
 
