@@ -6,6 +6,7 @@ import { extractFacts } from '../facts/index.js';
 import type { PatientFacts } from '../facts/types.js';
 import type { LoadedRules } from '../rules/index.js';
 import { assess } from './assess.js';
+import { isIsoDate } from './dates.js';
 import type { Assessment } from './types.js';
 
 export { assess } from './assess.js';
@@ -41,6 +42,7 @@ export type AssessBundleResult =
  * patients, is refused with a message saying what is wrong (never a throw).
  */
 export function assessBundle(bundle: unknown, rules: LoadedRules, now: string): AssessBundleResult {
+  if (!isIsoDate(now)) return { ok: false, error: `the evaluation date must be YYYY-MM-DD, got "${now}"` };
   if (!isRecord(bundle) || bundle.resourceType !== 'Bundle') {
     return { ok: false, error: 'expected a FHIR Bundle (resourceType "Bundle")' };
   }

@@ -50,6 +50,10 @@ describe('assessBundle', () => {
     if (!r.ok) expect(r.error).toContain(message);
   });
 
+  it('refuses an evaluation date that is not YYYY-MM-DD', () => {
+    expect(assessBundle(bundle(), rules, '2026-02-30')).toEqual({ ok: false, error: expect.stringContaining('YYYY-MM-DD') as unknown });
+  });
+
   it('refuses two Patient resources, naming them', () => {
     const r = assessBundle(bundle({ resourceType: 'Patient', id: 'p1' }, { resourceType: 'Patient', id: 'p2' }), rules, NOW);
     expect(r).toEqual({ ok: false, error: expect.stringContaining('2 Patient resources (p1, p2)') as unknown });
