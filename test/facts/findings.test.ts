@@ -181,9 +181,12 @@ describe('imaging studies per hip', () => {
     const f = facts(
       condition('c1', 'M87.051'), condition('c2', 'M87.052'),
       study('pelvis', '2026-03-01', [{ uid: '1', bodySite: { text: 'Pelvis' } }], { modality: [{ system: DCM, code: 'CR' }] }),
+      study('pelvis-coded', '2026-03-15', [{ uid: '1', modality: { system: DCM, code: 'CT' }, bodySite: { system: SNOMED, code: '12921003' } }]),
       study('both', '2026-04-01', [{ uid: '1', modality: { code: 'MR' }, bodySite: hipSite, laterality: { system: SNOMED, code: '51440002' } }]),
     );
-    for (const h of f.hips) expect(h.imaging.map((i) => [i.modality, i.ref])).toEqual([['CR', 'ImagingStudy/pelvis'], ['MR', 'ImagingStudy/both']]);
+    for (const h of f.hips) {
+      expect(h.imaging.map((i) => [i.modality, i.ref])).toEqual([['CR', 'ImagingStudy/pelvis'], ['CT', 'ImagingStudy/pelvis-coded'], ['MR', 'ImagingStudy/both']]);
+    }
   });
 
   it('an unsided hip study goes to the only affected hip; studies of other body parts, cancelled or undated are not hip imaging', () => {
