@@ -220,7 +220,7 @@ export interface ValueSets {
   lookup(system: unknown, code: unknown): readonly ValueSetMatch[];
   /** The membership of one coding in one value set, if any. */
   find(valueSet: ValueSetId, system: unknown, code: unknown): ValueSetMatch | undefined;
-  /** The text entries of one value set that match a text (lower-cased by the caller or not). */
+  /** The text entries of one value set that match a text (any case; only its first 2,000 characters are read). */
   matchText(valueSet: ValueSetId, text: string): readonly ValueSetMatch[];
   /** Orderable follow-up imaging codes, in file order (the first of a modality and side is preferred). */
   readonly imagingOrders: readonly ImagingOrderCode[];
