@@ -156,6 +156,11 @@ function pushGap(gaps: DataGap[], gap: DataGap): void {
   gaps.push(gap);
 }
 
+/** "ARCO 3A / Chinese IVa", for messages. */
+function stageLabel(arco: string | null, chinese: string | null): string {
+  return [arco === null ? null : `ARCO ${arco}`, chinese === null ? null : `Chinese ${chinese}`].filter((x) => x !== null).join(' / ');
+}
+
 function otherSide(side: Side): Side {
   return side === 'left' ? 'right' : side === 'right' ? 'left' : 'unknown';
 }
@@ -204,7 +209,7 @@ function assessHip(
   if (rec && anyComputed && recordedStageLower({ arco: recArco, chinese: recChinese }, computed)) {
     gaps.push({
       code: 'stage-outdated',
-      message: `Recorded stage ${rec.text ?? [recArco && `ARCO ${recArco}`, recChinese && `Chinese ${recChinese}`].filter(Boolean).join(' / ')} is lower than the stage the findings show (${[computed.arco && `ARCO ${computed.arco}`, computed.chinese && `Chinese ${computed.chinese}`].filter(Boolean).join(' / ')}).`,
+      message: `Recorded stage ${rec.text ?? stageLabel(recArco, recChinese)} is lower than the stage the findings show (${stageLabel(computed.arco, computed.chinese)}).`,
     });
   }
 
@@ -222,6 +227,7 @@ function assessHip(
   const intervalRule = fu.interval.find((x) => truthy(x.when(f)));
   const studies = hip.imaging.filter((i) => fu.studyModalities.includes(i.modality));
   const lastStudy = studies.reduce<string | null>((newest, s) => (newest === null || s.date > newest ? s.date : newest), null);
+  // The loader requires a last, unconditional row in both lists, so these fallbacks never apply.
   const months = intervalRule?.months ?? 6;
   const due = lastStudy === null ? now : addMonths(lastStudy, months);
   const followUp: FollowUp = {

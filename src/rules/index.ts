@@ -395,6 +395,11 @@ class Compiler {
         return;
       case 'follow-up': {
         const d = parsed.data;
+        // clinical-spec.md 8 "first that applies": the last row must always apply, so every hip gets a study and an interval.
+        for (const list of ['modality', 'interval'] as const) {
+          const last = d[list].length - 1;
+          if (d[list][last]?.when !== true) this.fault(file, `$.${list}[${last}].when`, `the last ${list} rule must be "when": true (the default)`);
+        }
         d.modality.forEach((x, i) => { this.logic(file, `$.modality[${i}].when`, x.when); });
         d.interval.forEach((x, i) => { this.logic(file, `$.interval[${i}].when`, x.when); });
         d.dataGaps?.forEach((x, i) => { this.logic(file, `$.dataGaps[${i}].when`, x.when); });
