@@ -6,23 +6,30 @@
 import { readFileSync } from 'node:fs';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { DestinationStream } from 'pino';
-import { registerSecurity } from './auth/index.js';
+import { registerSecurity, securityStatus, type SecurityOptions } from './auth/index.js';
+import { clinicalDecider } from './clinical.js';
+import { registerClinicalRoutes } from './http/clinical-routes.js';
+import { loadRules, type LoadedRules } from './rules/index.js';
 import type { FeedbackItem } from './cds-hooks/feedback.js';
 import { ONFH_SERVICES, type ServiceDefinition } from './cds-hooks/services.js';
 import type { Config } from './config.js';
-import { noCards, registerCdsServiceRoutes, type CdsDecider } from './http/cds-services.js';
+import { registerCdsServiceRoutes, type CdsDecider } from './http/cds-services.js';
 import { registerErrorHandling } from './http/errors.js';
 import { registerHealthRoutes } from './http/health.js';
 import { registerJsonBodyParser } from './http/json-body.js';
 import { loggerOptions } from './http/logging.js';
 import { registerOpenApi, registerOpenApiRoute } from './http/openapi.js';
-import { registerMetrics } from './metrics/index.js';
+import { registerMetrics, setRuleSetVersions } from './metrics/index.js';
 
 export type { CdsDecider, CdsDecisionInput } from './http/cds-services.js';
 
 export interface BuildAppOptions {
-  /** Hook call → cards (the engine and cards modules). Default: no cards. */
+  /** The rule sets the engine runs. Default: loaded from config.RULES_DIR (a fault refuses the start). */
+  readonly rules?: LoadedRules;
+  /** Hook call → cards. Default: the clinical engine and cards over `rules` (src/clinical.ts). */
   readonly decide?: CdsDecider;
+  /** Test-only security seams (clock, key-set timings); see src/auth. */
+  readonly security?: SecurityOptions;
   /** The CDS services offered (discovery + calls). Default: ONFH_SERVICES (design.md section 1). */
   readonly services?: readonly ServiceDefinition[];
   /** Where pino writes (tests capture log lines here). Default: stdout. */
@@ -47,20 +54,29 @@ export async function buildApp(config: Config, options: BuildAppOptions = {}): P
     return503OnClosing: true,
   });
 
+  // Rules first: a fault in a rule file stops the start with the file and JSON path (design.md section 2).
+  const rules = options.rules ?? (await loadRules(config.RULES_DIR));
+  app.log.info(
+    { event: 'rules.loaded', dir: rules.dir, ruleSets: rules.sets.map((r) => ({ id: r.id, version: r.version, status: r.status, sha256: r.sha256 })) },
+    'rules loaded',
+  );
+  setRuleSetVersions(rules.active);
+
   registerJsonBodyParser(app, config.MAX_JSON_DEPTH);
   registerErrorHandling(app);
   await registerOpenApi(app, PACKAGE_VERSION);
-  await registerSecurity(app, config);
+  await registerSecurity(app, config, options.security);
   await registerMetrics(app, config);
 
-  registerHealthRoutes(app);
+  registerHealthRoutes(app, () => securityStatus(app));
   registerCdsServiceRoutes(app, {
     config,
     services: options.services ?? ONFH_SERVICES,
-    decide: options.decide ?? noCards,
+    decide: options.decide ?? clinicalDecider(rules),
     now: options.now ?? (() => new Date()),
     onFeedback: options.onFeedback,
   });
+  registerClinicalRoutes(app, rules, options.now ?? (() => new Date()));
   registerOpenApiRoute(app);
   return app;
 }

@@ -35,9 +35,21 @@ declare module 'fastify' {
 }
 
 const HealthSchema = z.object({ status: z.literal('ok') });
-const ReadySchema = z.object({ status: z.enum(['ready', 'not-ready']), reasons: z.array(z.string()).optional() });
+const SecuritySchema = z.object({
+  authMode: z.enum(['jwt', 'none']),
+  trustedClients: z.number().int(),
+  warnings: z.array(z.string()).optional().describe('e.g. AUTH_MODE=none: every caller is trusted'),
+});
+const ReadySchema = z.object({
+  status: z.enum(['ready', 'not-ready']),
+  reasons: z.array(z.string()).optional(),
+  security: SecuritySchema,
+});
 
-export function registerHealthRoutes(app: FastifyInstance): void {
+/** What /readyz tells about authentication (issue 5: AUTH_MODE=none shows as a warning there). */
+export type SecuritySummary = () => { readonly authMode: 'jwt' | 'none'; readonly trustedClients: number; readonly warnings: readonly string[] };
+
+export function registerHealthRoutes(app: FastifyInstance, security: SecuritySummary): void {
   app.decorate('readiness', new Readiness());
   app.addHook('onReady', () => {
     app.readiness.started = true;
@@ -65,7 +77,12 @@ export function registerHealthRoutes(app: FastifyInstance): void {
     },
     (_request, reply) => {
       const reasons = app.readiness.reasons();
-      return reasons.length === 0 ? { status: 'ready' as const } : reply.code(503).send({ status: 'not-ready' as const, reasons });
+      const { authMode, trustedClients, warnings } = security();
+      // No empty arrays on the wire: warnings only when there are some.
+      const securityPart = { authMode, trustedClients, ...(warnings.length > 0 ? { warnings: [...warnings] } : {}) };
+      return reasons.length === 0
+        ? { status: 'ready' as const, security: securityPart }
+        : reply.code(503).send({ status: 'not-ready' as const, reasons, security: securityPart });
     },
   );
 }

@@ -9,7 +9,7 @@ describe('GET /healthz, GET /readyz', () => {
     expect((await app.inject({ method: 'GET', url: '/healthz' })).json()).toEqual({ status: 'ok' });
     const ready = await app.inject({ method: 'GET', url: '/readyz' });
     expect(ready.statusCode).toBe(200);
-    expect(ready.json()).toEqual({ status: 'ready' });
+    expect(ready.json()).toEqual({ status: 'ready', security: { authMode: 'none', trustedClients: 0, warnings: [expect.stringMatching(/AUTH_MODE=none/)] } });
     await app.close();
   });
 
@@ -19,12 +19,12 @@ describe('GET /healthz, GET /readyz', () => {
     app.readiness.addCheck('rules', () => rulesLoaded);
     let res = await app.inject({ method: 'GET', url: '/readyz' });
     expect(res.statusCode).toBe(503);
-    expect(res.json()).toEqual({ status: 'not-ready', reasons: ['rules'] });
+    expect(res.json()).toMatchObject({ status: 'not-ready', reasons: ['rules'] });
     rulesLoaded = true;
     expect((await app.inject({ method: 'GET', url: '/readyz' })).statusCode).toBe(200);
     app.readiness.shuttingDown = true;
     res = await app.inject({ method: 'GET', url: '/readyz' });
-    expect(res.json()).toEqual({ status: 'not-ready', reasons: ['shutting-down'] });
+    expect(res.json()).toMatchObject({ status: 'not-ready', reasons: ['shutting-down'] });
     await app.close();
   });
 
