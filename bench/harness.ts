@@ -6,9 +6,24 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
+import { buildForBench } from './build.js';
 import type { ChildMessage, ChildOptions, ChildRole } from './child.js';
 
 export const benchPath = (p: string): string => fileURLToPath(new URL(p, import.meta.url));
+
+/**
+ * Children run the compiler-emitted JavaScript (bench/build.ts), as production does; BENCH_TSX=1
+ * runs them through tsx instead. Returns the cleanup to call at the end.
+ */
+export function prepareChildren(): () => void {
+  if (process.env['BENCH_TSX'] === '1' || process.env['BENCH_BUILD_DIR'] !== undefined) return () => undefined;
+  const build = buildForBench();
+  process.env['BENCH_BUILD_DIR'] = build.dir;
+  return () => {
+    delete process.env['BENCH_BUILD_DIR'];
+    build.cleanup();
+  };
+}
 
 export interface Child {
   readonly role: ChildRole;
@@ -24,12 +39,15 @@ export interface StartOptions extends ChildOptions {
 }
 
 export function startChild(role: ChildRole, options: StartOptions = {}): Promise<Child> {
-  const execArgv = ['--import', 'tsx', ...(options.nodeFlags ?? [])];
+  // BENCH_BUILD_DIR: a tsc build of the project (see bench/run.ts): plain node, no tsx transform.
+  const built = process.env['BENCH_BUILD_DIR'];
+  const execArgv = [...(built === undefined ? ['--import', 'tsx'] : []), ...(options.nodeFlags ?? [])];
   if (options.cpuProfileDir !== undefined) {
     mkdirSync(options.cpuProfileDir, { recursive: true });
     execArgv.push('--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`);
   }
-  const child = fork(benchPath('./child.ts'), [role, JSON.stringify(options)], { execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const entry = built === undefined ? benchPath('./child.ts') : `${built}/bench/child.js`;
+  const child = fork(entry, [role, JSON.stringify(options)], { execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => { reject(new Error(`${role}: not ready after 60 s`)); }, 60_000);
     child.once('exit', (code) => { reject(new Error(`${role}: exited with ${String(code)} before it was ready`)); });

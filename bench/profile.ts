@@ -12,7 +12,7 @@ import { readdirSync, statSync } from 'node:fs';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { FALLBACK_TEMPLATES, buildPrefetch, generateOnfhPatient, orderSignRequest, patientViewRequest } from './generate.js';
-import { benchPath, drive, startChild, stopChild, type Child } from './harness.js';
+import { benchPath, drive, prepareChildren, startChild, stopChild, type Child } from './harness.js';
 import { summarise } from './profile-summary.js';
 
 const scenario = process.argv[2] ?? 'a';
@@ -21,6 +21,7 @@ const filter = process.argv[4];
 const dir = benchPath('./profiles');
 
 const { patientId, resources } = generateOnfhPatient({ resourceCount: 300 });
+const cleanup = prepareChildren();
 const children: Child[] = [];
 const role = process.env['PROFILE_ROLE'] === 'floor' ? 'floor' : 'service';
 const nodeFlags = (process.env['BENCH_NODE_FLAGS'] ?? '').split(' ').filter((f) => f.length > 0);
@@ -42,6 +43,7 @@ const startedAt = Date.now();
 const figures = await drive({ url: service.url + path, body, seconds, connections: scenario === 'c' ? 10 : 10, ...(scenario === 'c' ? { rate: 40 } : {}) });
 console.log(`(${scenario}) ${figures.reqPerSec.toFixed(0)} req/s, p50 ${String(figures.p50)} ms, p99 ${String(figures.p99)} ms, non-2xx ${String(figures.non2xx)}`);
 for (const child of children) await stopChild(child);
+cleanup();
 
 const newest = readdirSync(dir)
   .filter((f) => f.endsWith('.cpuprofile'))

@@ -7,6 +7,7 @@
  *     BENCH_PROFILE=1 npx tsx bench/run.ts      the service writes a V8 CPU profile to bench/profiles/
  *     BENCH_CALIBRATE=1 npx tsx bench/run.ts    floor against floor: the noise of the method
  *     BENCH_NODE_FLAGS='--max-semi-space-size=64' npx tsx bench/run.ts   node flags for both servers
+ *     BENCH_TSX=1 npx tsx bench/run.ts          servers through tsx instead of compiled JavaScript
  *
  * Scenarios (docs/performance.md):
  *   (a) patient-view, full prefetch, a realistic ~300-resource chart (bench/generate.ts):
@@ -18,7 +19,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
-import { benchPath, clean, compare, drive, memoryOf, startChild, stopChild, type Child, type Load, type LoadFigures } from './harness.js';
+import { benchPath, clean, compare, drive, memoryOf, prepareChildren, startChild, stopChild, type Child, type Load, type LoadFigures } from './harness.js';
 import {
   FALLBACK_TEMPLATES,
   buildPrefetch,
@@ -42,8 +43,13 @@ const CONNECTIONS = 10;
  */
 const RATE_CONNECTIONS = Number(process.env['BENCH_RATE_CONNECTIONS'] ?? 2);
 const FHIR_DELAY_MS = 50;
-/** Scenario (c) load: latency, not throughput, is its question. */
-const FHIR_SCENARIO_RATE = 40;
+/**
+ * Scenario (c) load: latency, not throughput, is its question. The FHIR test server spends 15–20 ms
+ * of CPU on each search of the 287 Observations (medplum's memory repository), so a higher rate
+ * would measure a saturated 2-core machine, not the service's overhead over one parallel round.
+ */
+const FHIR_SCENARIO_RATE = Number(process.env['BENCH_FHIR_RATE'] ?? 10);
+const FHIR_SCENARIO_CONNECTIONS = 2;
 const RESOURCE_COUNT = 300;
 const PROFILE = process.env['BENCH_PROFILE'] === '1';
 /** Node flags for the service and the floor alike, e.g. BENCH_NODE_FLAGS='--max-semi-space-size=64'. */
@@ -94,6 +100,22 @@ async function discoveryTemplates(serviceUrl: string): Promise<Record<string, Pr
 }
 
 const fmt = (n: number, digits = 1): string => n.toFixed(digits);
+
+/**
+ * The floor under scenario (c): the service's prefetch queries sent straight to the FHIR server,
+ * all at once (one parallel round), `n` times; p50 of the time until the last one has answered.
+ */
+async function timeFhirRound(baseUrl: string, templates: PrefetchTemplates, patientId: string, n: number): Promise<{ p50: number }> {
+  const urls = Object.values(templates).map((t) => `${baseUrl}/${t.replaceAll('{{context.patientId}}', patientId)}`);
+  const times: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const started = performance.now();
+    await Promise.all(urls.map(async (url) => { await (await fetch(url)).arrayBuffer(); }));
+    times.push(performance.now() - started);
+  }
+  times.sort((a, b) => a - b);
+  return { p50: times[Math.floor(times.length / 2)] ?? Number.NaN };
+}
 const mb = (bytes: number): string => `${fmt(bytes / 1024 / 1024)} MB`;
 
 function line(name: string, f: LoadFigures): string {
@@ -107,6 +129,8 @@ async function main(): Promise<void> {
   const { patientId, resources } = generateOnfhPatient({ resourceCount: RESOURCE_COUNT });
   console.log(`onfh-cds bench: ${String(resources.length)} resources, ${String(SECONDS)} s per run (+${String(WARMUP_SECONDS)} s warm-up), ${String(CONNECTIONS)} connections`);
 
+  const cleanup = prepareChildren();
+  console.log(`  servers run ${process.env['BENCH_BUILD_DIR'] === undefined ? 'through tsx (BENCH_TSX=1)' : 'as compiler-emitted JavaScript (bench/build.ts)'}`);
   const floor = await startChild('floor', { nodeFlags: NODE_FLAGS });
   // One page per query (as "all fetches in one parallel round" assumes), and a server paging by 20
   // (the FHIR test server's and HAPI's default) for a probe of what paging costs.
@@ -168,7 +192,11 @@ async function main(): Promise<void> {
     console.log(line('service, max', bServiceMax));
 
     console.log(`\n(c) patient-view, no prefetch, FHIR server answering after ${String(FHIR_DELAY_MS)} ms`);
-    const cService = await run(load(service, paths.c, bodies.c, FHIR_SCENARIO_RATE, CONNECTIONS));
+    const cService = await run(load(service, paths.c, bodies.c, FHIR_SCENARIO_RATE, FHIR_SCENARIO_CONNECTIONS));
+    // What the FHIR server itself takes for the same queries sent at once (its delay plus its own
+    // search work, one request at a time on one thread): the service cannot answer sooner.
+    const fhirOwn = await timeFhirRound(fhir.url, pvTemplates, patientId, 10);
+    console.log(`  FHIR server alone, the ${String(Object.keys(pvTemplates).length)} queries at once: p50 ${fmt(fhirOwn.p50)} ms (delay ${String(FHIR_DELAY_MS)} ms + its own search work)`);
     console.log(line(`service @ ${String(FHIR_SCENARIO_RATE)} req/s`, cService));
 
     const memory = await memoryOf(service);
@@ -183,6 +211,8 @@ async function main(): Promise<void> {
         pass: aServiceRate.p99 <= p99Limit && clean(aServiceRate) },
       { id: 'c-p50', what: `(c) p50 ≤ FHIR delay + 3 ms`, value: cService.p50, limit: cLimit,
         pass: cService.p50 <= cLimit && clean(cService) && probes.c.status === 200 },
+      { id: 'c-p50-over-fhir', what: `(c) p50 ≤ the FHIR server's own parallel round p50 + 3 ms (informative)`, value: cService.p50, limit: fhirOwn.p50 + 3,
+        pass: cService.p50 <= fhirOwn.p50 + 3 && clean(cService) && probes.c.status === 200, informative: true },
       { id: 'rss', what: 'service RSS after the run < 250 MB', value: memory.rss / 1024 / 1024, limit: 250,
         pass: memory.rss < 250 * 1024 * 1024 },
     ];
@@ -192,7 +222,7 @@ async function main(): Promise<void> {
     console.log(`  (a) throughput service/floor: ${fmt(throughputRatio, 2)}`);
     console.log(`  (a) p99 at 35 %: service ${fmt(aServiceRate.p99)} ms vs floor ${fmt(aFloorRate.p99)} ms (ratio ${fmt(aServiceRate.p99 / aFloorRate.p99, 2)})`);
     console.log(`  (b) throughput service/floor: ${fmt(bServiceMax.reqPerSec / bFloorMax.reqPerSec, 2)}`);
-    console.log(`  (c) p50 ${fmt(cService.p50)} ms for a FHIR delay of ${String(FHIR_DELAY_MS)} ms (overhead ${fmt(cService.p50 - FHIR_DELAY_MS)} ms)`);
+    console.log(`  (c) p50 ${fmt(cService.p50)} ms for a FHIR delay of ${String(FHIR_DELAY_MS)} ms: ${fmt(cService.p50 - FHIR_DELAY_MS)} ms over the delay, ${fmt(cService.p50 - fhirOwn.p50)} ms over the FHIR server's own round (${fmt(fhirOwn.p50)} ms)`);
     console.log(`  service RSS ${mb(memory.rss)}, heap used ${mb(memory.heapUsed)}`);
     console.log('\nTargets');
     for (const t of targets) console.log(`  ${t.pass ? 'PASS' : 'FAIL'}  ${t.what}: ${fmt(t.value, 2)} (limit ${fmt(t.limit, 2)})`);
@@ -209,7 +239,7 @@ async function main(): Promise<void> {
       scenarios: {
         a: { floorMax: aFloorMax, serviceMax: aServiceMax, floorAtRate: aFloorRate, serviceAtRate: aServiceRate, rate },
         b: { floorMax: bFloorMax, serviceMax: bServiceMax },
-        c: { service: cService, rate: FHIR_SCENARIO_RATE },
+        c: { service: cService, rate: FHIR_SCENARIO_RATE, connections: FHIR_SCENARIO_CONNECTIONS, fhirRoundP50: fhirOwn.p50 },
       },
       ratios: { aThroughput: throughputRatio, bThroughput: bServiceMax.reqPerSec / bFloorMax.reqPerSec },
       memory,
@@ -218,9 +248,10 @@ async function main(): Promise<void> {
     writeFileSync(benchPath('./results.json'), `${JSON.stringify(results, null, 2)}\n`);
     console.log(`\nwrote bench/results.json (${fmt((Date.now() - startedAt.getTime()) / 1000, 0)} s)`);
     if (PROFILE) console.log('CPU profile of the service: bench/profiles/*.cpuprofile (open in Chrome DevTools → Performance)');
-    process.exitCode = targets.every((t) => t.pass) ? 0 : 1;
+    process.exitCode = targets.every((t) => t.pass || ('informative' in t && t.informative)) ? 0 : 1;
   } finally {
     await Promise.all(children.map(stopChild));
+    cleanup();
   }
 }
 

@@ -15,7 +15,7 @@
  */
 import autocannon from 'autocannon';
 import { FALLBACK_TEMPLATES, buildPrefetch, generateOnfhPatient, patientViewRequest, type PrefetchTemplates } from '../bench/generate.js';
-import { memoryOf, startChild, stopChild } from '../bench/harness.js';
+import { memoryOf, prepareChildren, startChild, stopChild } from '../bench/harness.js';
 
 const SECONDS = Number(process.env['SOAK_SECONDS'] ?? 600);
 const RATE = Number(process.env['SOAK_RATE'] ?? 200);
@@ -43,6 +43,7 @@ const pct = (x: number): string => `${(x * 100).toFixed(1)} %`;
 
 async function main(): Promise<void> {
   const { patientId, resources } = generateOnfhPatient({ resourceCount: 300 });
+  const cleanup = prepareChildren();
   const service = await startChild('service', { nodeFlags: ['--expose-gc'] });
   try {
     let templates: PrefetchTemplates = FALLBACK_TEMPLATES;
@@ -121,6 +122,7 @@ async function main(): Promise<void> {
     process.exitCode = rssPass && failPass ? 0 : 1;
   } finally {
     await stopChild(service);
+    cleanup();
   }
 }
 
