@@ -31,9 +31,11 @@ export function lastServiceError(): string {
   return lastLoggedError;
 }
 
+/** The whole service as buildApp makes it: HTTP, FHIR, and the clinical decider over the bundled rules. */
 export async function buildTestApp(env: Readonly<Record<string, string>> = {}): Promise<FastifyInstance> {
   // No load shedding: a slow CI runner must not turn a fuzz case into a 503 (shedding has its own tests).
-  const app = await buildApp(testConfig({ AUTH_MODE: 'none', RATE_LIMIT_MAX: '1000000', MAX_EVENT_LOOP_DELAY_MS: '0', LOG_LEVEL: 'error', ...env }), {
+  const config = testConfig({ AUTH_MODE: 'none', RATE_LIMIT_MAX: '1000000', MAX_EVENT_LOOP_DELAY_MS: '0', LOG_LEVEL: 'error', ...env });
+  const app = await buildApp(config, {
     now: () => NOW,
     logStream: errorLog,
   });

@@ -34,7 +34,7 @@ export type Fault =
   | { readonly kind: 'next-loop' }
   /** Every page carries a `next` link to a page never seen before (`_page=n+1`), forever. */
   | { readonly kind: 'next-endless' }
-  /** One page of `entries` Observations of the patient (all unrelated vitals). */
+  /** One page of `entries` Observations: the patient's own, then unrelated vitals up to that count. */
   | { readonly kind: 'huge-page'; readonly entries: number };
 
 export interface FaultServerOptions {
@@ -142,7 +142,7 @@ export async function startFaultFhirServer(options: FaultServerOptions): Promise
           .filter((r) => r.resourceType === resourceType && belongsTo(r, fault.otherPatientId)),
       ];
     }
-    if (fault?.kind === 'huge-page' && resourceType === 'Observation') matches = fillerObservations(patientId, fault.entries);
+    if (fault?.kind === 'huge-page') matches = [...matches, ...fillerObservations(patientId, Math.max(0, fault.entries - matches.length))];
 
     const count = Number(url.searchParams.get('_count') ?? matches.length) || matches.length || 1;
     const page = Number(url.searchParams.get('_page') ?? 0) || 0;
