@@ -1,0 +1,376 @@
+/**
+ * Renders one hook response the way a CDS Hooks client (e.g. the CDS Hooks sandbox) shows it, for
+ * the README (issue 4 item 5): a self-contained HTML page (docs/img/patient-view-cards.html) and
+ * the same cards as GitHub markdown (docs/cards.md). The app runs in-process with a fixed clock, so
+ * the output only changes when the rules or the cards change.
+ *
+ *   npx tsx scripts/render-cards.ts [request.json] [--out docs/img/patient-view-cards.html] [--md docs/cards.md]
+ *
+ * Screenshot (docs/cards.md has the exact command): headless chromium on the HTML file.
+ *
+ * Every piece of card text is escaped: the markdown renderer below escapes first and only then
+ * adds the few tags of the subset the cards use (headings, bold, italics, inline code, bullet and
+ * numbered lists, GFM tables, http(s)/mailto links), so card content cannot inject HTML.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { CardsResponseSchema, type Card } from '../src/cds-hooks/card.js';
+
+/** What the renderer reads of a card (uuid and extension are not shown by clients). */
+export type RenderableCard = Pick<Card, 'summary' | 'detail' | 'indicator' | 'source' | 'suggestions' | 'selectionBehavior' | 'overrideReasons' | 'links'>;
+
+export interface RenderOptions {
+  /** Page title (also the heading above the cards). */
+  readonly title?: string;
+  /** One line of context under the title, e.g. the patient banner. */
+  readonly context?: string;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Escaping and a small markdown renderer
+
+export function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => {
+    switch (c) {
+      case '&':
+        return '&amp;';
+      case '<':
+        return '&lt;';
+      case '>':
+        return '&gt;';
+      case '"':
+        return '&quot;';
+      default:
+        return '&#39;';
+    }
+  });
+}
+
+/** Only these schemes become links; anything else (javascript:, data:, relative) stays text. */
+function safeUrl(url: string): string | undefined {
+  return /^(https?:\/\/|mailto:)/i.test(url.trim()) ? url.trim() : undefined;
+}
+
+/** Inline markdown on one run of text: code spans, links, bold, italics. Output is HTML. */
+export function renderInline(text: string): string {
+  // Code spans and links are cut out first (private-use placeholders) so emphasis rules do not reach inside.
+  const held: string[] = [];
+  const hold = (html: string): string => `\uE000${String(held.push(html) - 1)}\uE001`;
+  let s = text.replace(/[\uE000\uE001]/g, '');
+  s = s.replace(/`([^`]+)`/g, (_m, code: string) => hold(`<code>${escapeHtml(code)}</code>`));
+  s = s.replace(/\[([^\]]+)\]\(([^)\s]+)\)/g, (_m, label: string, url: string) => {
+    const href = safeUrl(url);
+    return hold(href === undefined ? renderEmphasis(escapeHtml(label)) : `<a href="${escapeHtml(href)}">${renderEmphasis(escapeHtml(label))}</a>`);
+  });
+  s = renderEmphasis(escapeHtml(s));
+  return s.replace(/\uE000(\d+)\uE001/g, (_m, i: string) => held[Number(i)] ?? '');
+}
+
+/** Bold and italics on already-escaped text (escaping leaves * and _ alone). */
+function renderEmphasis(escaped: string): string {
+  return escaped
+    .replace(/\*\*(?=\S)(.+?)(?<=\S)\*\*/g, '<strong>$1</strong>')
+    .replace(/(^|[^\w])__(?=\S)(.+?)(?<=\S)__(?!\w)/g, '$1<strong>$2</strong>')
+    .replace(/(^|[^\w*])\*(?=\S)([^*]+?)(?<=\S)\*(?!\w)/g, '$1<em>$2</em>')
+    .replace(/(^|[^\w])_(?=\S)(.+?)(?<=\S)_(?!\w)/g, '$1<em>$2</em>');
+}
+
+/** A table row's cells: outer pipes dropped, `\|` kept as a literal pipe. */
+function tableCells(line: string): string[] {
+  const inner = line.trim().replace(/^\|/, '').replace(/(?<!\\)\|$/, '');
+  return inner.split(/(?<!\\)\|/).map((c) => c.trim().replace(/\\\|/g, '|'));
+}
+
+const TABLE_DELIMITER = /^\|?\s*:?-+:?\s*(\|\s*:?-+:?\s*)*\|?\s*$/;
+const BULLET = /^\s*[-*+]\s+(.*)$/;
+const ORDERED = /^\s*\d+[.)]\s+(.*)$/;
+const HEADING = /^(#{1,6})\s+(.*?)\s*#*\s*$/;
+
+/**
+ * Block markdown: ATX headings, paragraphs, bullet and numbered lists (one level; an indented
+ * line continues the item), GFM tables (with column alignment). Everything is escaped.
+ */
+export function renderMarkdown(markdown: string): string {
+  const lines = markdown.replace(/\r\n?/g, '\n').split('\n');
+  const out: string[] = [];
+  let i = 0;
+  const at = (n: number): string => lines[n] ?? '';
+  while (i < lines.length) {
+    const line = at(i);
+    if (line.trim() === '') {
+      i++;
+      continue;
+    }
+    const heading = HEADING.exec(line);
+    if (heading) {
+      const level = (heading[1] ?? '#').length;
+      out.push(`<h${String(level)}>${renderInline(heading[2] ?? '')}</h${String(level)}>`);
+      i++;
+      continue;
+    }
+    if (line.includes('|') && i + 1 < lines.length && TABLE_DELIMITER.test(at(i + 1)) && at(i + 1).includes('-')) {
+      const head = tableCells(line);
+      const aligns = tableCells(at(i + 1)).map((d) => (d.startsWith(':') && d.endsWith(':') ? 'center' : d.endsWith(':') ? 'right' : d.startsWith(':') ? 'left' : ''));
+      const cell = (tag: 'th' | 'td', text: string, col: number): string => {
+        const align = aligns[col] ?? '';
+        return `<${tag}${align === '' ? '' : ` style="text-align:${align}"`}>${renderInline(text)}</${tag}>`;
+      };
+      const rows: string[] = [];
+      i += 2;
+      while (i < lines.length && at(i).trim() !== '' && at(i).includes('|')) {
+        const cells = tableCells(at(i));
+        rows.push(`<tr>${head.map((_h, c) => cell('td', cells[c] ?? '', c)).join('')}</tr>`);
+        i++;
+      }
+      out.push(`<table><thead><tr>${head.map((h, c) => cell('th', h, c)).join('')}</tr></thead><tbody>${rows.join('')}</tbody></table>`);
+      continue;
+    }
+    const list = BULLET.test(line) ? BULLET : ORDERED.test(line) ? ORDERED : undefined;
+    if (list) {
+      const items: string[] = [];
+      while (i < lines.length) {
+        const item = list.exec(at(i));
+        if (item) {
+          items.push(item[1] ?? '');
+        } else if (/^\s+\S/.test(at(i)) && items.length > 0) {
+          items.push(`${items.pop() ?? ''} ${at(i).trim()}`);
+        } else {
+          break;
+        }
+        i++;
+      }
+      const tag = list === BULLET ? 'ul' : 'ol';
+      out.push(`<${tag}>${items.map((t) => `<li>${renderInline(t)}</li>`).join('')}</${tag}>`);
+      continue;
+    }
+    const para: string[] = [];
+    while (i < lines.length && at(i).trim() !== '' && !HEADING.test(at(i)) && !BULLET.test(at(i)) && !ORDERED.test(at(i))) {
+      if (at(i).includes('|') && TABLE_DELIMITER.test(at(i + 1)) && para.length > 0) break;
+      para.push(at(i).trim());
+      i++;
+    }
+    out.push(`<p>${renderInline(para.join(' '))}</p>`);
+  }
+  return out.join('\n');
+}
+
+// ---------------------------------------------------------------------------------------------
+// Cards → HTML
+
+const INDICATOR_LABEL: Record<RenderableCard['indicator'], string> = { info: 'Info', warning: 'Warning', critical: 'Critical' };
+
+function renderSource(source: RenderableCard['source']): string {
+  const href = source.url === undefined ? undefined : safeUrl(source.url);
+  const label = escapeHtml(source.label);
+  return `<footer class="source">Source: ${href === undefined ? label : `<a href="${escapeHtml(href)}">${label}</a>`}</footer>`;
+}
+
+function renderCard(card: RenderableCard): string {
+  const parts: string[] = [];
+  parts.push(
+    `<header><span class="badge">${INDICATOR_LABEL[card.indicator]}</span><h2 class="summary">${escapeHtml(card.summary)}</h2></header>`,
+    `<div class="detail">${renderMarkdown(card.detail)}</div>`,
+  );
+  if (card.suggestions !== undefined && card.suggestions.length > 0) {
+    const buttons = card.suggestions
+      .map((s) => {
+        const what = (s.actions ?? []).map((a) => a.description).join('; ');
+        return `<button type="button" class="suggestion${s.isRecommended === true ? ' recommended' : ''}"${what === '' ? '' : ` title="${escapeHtml(what)}"`}>${escapeHtml(s.label)}</button>`;
+      })
+      .join('');
+    parts.push(`<div class="suggestions">${buttons}</div>`);
+  }
+  if (card.links !== undefined && card.links.length > 0) {
+    const links = card.links.map((l) => {
+      const href = safeUrl(l.url);
+      return href === undefined ? `<span class="link">${escapeHtml(l.label)}</span>` : `<a class="link" href="${escapeHtml(href)}">${escapeHtml(l.label)} ↗</a>`;
+    });
+    parts.push(`<div class="links">${links.join('')}</div>`);
+  }
+  if (card.overrideReasons !== undefined && card.overrideReasons.length > 0) {
+    const options = card.overrideReasons.map((r) => `<option value="${escapeHtml(r.code)}">${escapeHtml(r.display)}</option>`).join('');
+    parts.push(
+      `<div class="override"><label>Override reason <select><option value="" selected>Select a reason…</option>${options}</select></label><button type="button" class="dismiss">Dismiss</button></div>`,
+    );
+  }
+  parts.push(renderSource(card.source));
+  return `<article class="card card-${card.indicator}"><div class="card-body">${parts.join('\n')}</div></article>`;
+}
+
+const STYLE = `
+*{box-sizing:border-box}
+body{margin:0;background:#eef1f4;color:#1f2933;font:14px/1.45 "Segoe UI","Helvetica Neue",Arial,"Liberation Sans","DejaVu Sans",sans-serif}
+.panel{max-width:940px;margin:0 auto;padding:20px 24px}
+.panel>h1{font-size:17px;font-weight:600;margin:0 0 2px;color:#102a43}
+.context{margin:0 0 16px;color:#52606d;font-size:13px}
+.card{background:#fff;border:1px solid #d3d9de;border-left:6px solid #1c75bc;border-radius:4px;margin:0 0 16px;box-shadow:0 1px 2px rgba(16,42,67,.08)}
+.card:last-child{margin-bottom:0}
+.card-warning{border-left-color:#e8a317}
+.card-critical{border-left-color:#c62828}
+.card-body{padding:12px 18px 10px}
+.card header{display:flex;align-items:baseline;gap:10px;margin-bottom:6px}
+.badge{flex:none;font-size:11px;font-weight:700;letter-spacing:.04em;text-transform:uppercase;padding:2px 7px;border-radius:3px;color:#fff;background:#1c75bc}
+.card-warning .badge{background:#b7791f}
+.card-critical .badge{background:#c62828}
+.summary{font-size:15px;font-weight:700;margin:0;line-height:1.35}
+.detail{color:#323f4b}
+.detail p{margin:6px 0}
+.detail ul,.detail ol{margin:4px 0 8px;padding-left:22px}
+.detail li{margin:2px 0}
+.detail h1,.detail h2,.detail h3,.detail h4,.detail h5,.detail h6{font-size:14px;margin:10px 0 4px}
+.detail table{border-collapse:collapse;margin:6px 0 10px;font-size:13.5px}
+.detail th,.detail td{border:1px solid #d3d9de;padding:4px 10px;text-align:left;vertical-align:top}
+.detail thead th{background:#f3f5f7}
+.detail tbody td:first-child{font-weight:600;color:#3e4c59;white-space:nowrap}
+.detail em{color:#52606d}
+.detail code{font:12.5px/1.3 Menlo,Consolas,"DejaVu Sans Mono",monospace;background:#f3f5f7;padding:1px 4px;border-radius:3px}
+a{color:#1565c0}
+.suggestions,.links{display:flex;flex-wrap:wrap;gap:8px;margin:10px 0 4px}
+button{font:inherit;font-size:13px;border-radius:4px;padding:5px 12px;cursor:pointer}
+.suggestion{background:#fff;color:#1565c0;border:1px solid #1565c0;font-weight:600}
+.suggestion.recommended{background:#1565c0;color:#fff}
+.override{display:flex;align-items:center;gap:10px;margin:10px 0 2px;padding-top:10px;border-top:1px dashed #d3d9de;font-size:13px;color:#52606d}
+.override select{font:inherit;margin-left:6px;padding:3px 6px;border:1px solid #9aa5b1;border-radius:3px;background:#fff;color:#1f2933}
+.dismiss{background:#fff;color:#52606d;border:1px solid #9aa5b1}
+.source{margin-top:10px;font-size:12px;color:#7b8794}
+.empty{color:#52606d;font-style:italic}
+`;
+
+/** A self-contained HTML page (no scripts, no external resources) showing the cards in order. */
+export function renderCardsHtml(cards: readonly RenderableCard[], options: RenderOptions = {}): string {
+  const title = options.title ?? 'Clinical decision support';
+  const body = cards.length === 0 ? '<p class="empty">No guidance for this patient.</p>' : cards.map(renderCard).join('\n');
+  return [
+    '<!doctype html>',
+    '<html lang="en"><head><meta charset="utf-8">',
+    `<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">`,
+    `<title>${escapeHtml(title)}</title>`,
+    `<style>${STYLE}</style>`,
+    '</head><body><main class="panel">',
+    `<h1>${escapeHtml(title)}</h1>`,
+    options.context === undefined ? '' : `<p class="context">${escapeHtml(options.context)}</p>`,
+    body,
+    '</main></body></html>',
+    '',
+  ].join('\n');
+}
+
+// ---------------------------------------------------------------------------------------------
+// Cards → GitHub markdown (docs/cards.md)
+
+/** Plain text safe inside markdown: markdown punctuation and HTML brackets neutralised. */
+function mdText(text: string): string {
+  return text.replace(/[\\`*_[\]|#]/g, '\\$&').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+/** Each card as a blockquote: indicator + summary, the detail markdown as sent, then actions and source. */
+export function renderCardsMarkdown(cards: readonly RenderableCard[]): string {
+  return cards
+    .map((card, n) => {
+      const lines = [`**${String(n + 1)}. ${INDICATOR_LABEL[card.indicator].toUpperCase()} · ${mdText(card.summary)}**`, '', ...card.detail.split('\n'), ''];
+      for (const s of card.suggestions ?? []) lines.push(`▸ Suggestion: _${mdText(s.label)}_  `);
+      for (const l of card.links ?? []) lines.push(`▸ Link: ${mdText(l.label)}  `);
+      if (card.overrideReasons !== undefined) lines.push(`▸ Override reasons: ${card.overrideReasons.map((r) => mdText(r.display)).join(' · ')}  `);
+      lines.push(`<sub>Source: ${mdText(card.source.label)}</sub>`);
+      return lines.map((l) => (l === '' ? '>' : `> ${l}`)).join('\n');
+    })
+    .join('\n\n');
+}
+
+// ---------------------------------------------------------------------------------------------
+// CLI
+
+interface PatientLike {
+  readonly name?: readonly { readonly given?: readonly string[]; readonly family?: string }[];
+  readonly gender?: string;
+  readonly birthDate?: string;
+}
+
+function patientBanner(request: unknown, now: Date): string | undefined {
+  if (typeof request !== 'object' || request === null) return undefined;
+  const r = request as { hook?: unknown; prefetch?: { patient?: PatientLike } };
+  const p = r.prefetch?.patient;
+  if (p === undefined) return undefined;
+  const name = p.name?.[0];
+  const parts = [[...(name?.given ?? []), name?.family ?? ''].join(' ').trim()];
+  if (p.birthDate !== undefined) {
+    const born = new Date(`${p.birthDate}T00:00:00Z`);
+    let age = now.getUTCFullYear() - born.getUTCFullYear();
+    if (now.getUTCMonth() < born.getUTCMonth() || (now.getUTCMonth() === born.getUTCMonth() && now.getUTCDate() < born.getUTCDate())) age--;
+    parts.push(`born ${p.birthDate} (${String(age)} y)`);
+  }
+  if (p.gender !== undefined) parts.push(p.gender);
+  parts.push(`${typeof r.hook === 'string' ? r.hook : 'hook'} · ${now.toISOString().slice(0, 10)}`);
+  return parts.filter((x) => x !== '').join(' · ');
+}
+
+function argValue(args: readonly string[], flag: string): string | undefined {
+  const i = args.indexOf(flag);
+  return i >= 0 ? args[i + 1] : undefined;
+}
+
+const NOW = new Date('2026-11-21T09:00:00Z');
+const WINDOW = '1000,1212';
+
+/** docs/cards.md: what the page is, the screenshot, the cards as markdown, how to regenerate. */
+function cardsPage(cardsMarkdown: string, requestFile: string, context: string | undefined): string {
+  return `# Cards as an EHR shows them
+
+One \`patient-view\` call (\`${requestFile}\`, synthetic patient${context === undefined ? '' : `: ${context}`}) answered by the
+service with the bundled rules and the clock fixed at ${NOW.toISOString()}. The screenshot is the
+response drawn the way CDS Hooks clients (e.g. the CDS Hooks sandbox) draw cards: indicator colour,
+summary, detail markdown, suggestion button, override reasons on the warning, source label.
+
+![patient-view cards rendered as in an EHR](img/patient-view-cards.png)
+
+The same cards as markdown (summary, then the \`detail\` exactly as the service sends it):
+
+${cardsMarkdown}
+
+## Regenerate
+
+\`\`\`sh
+npx tsx scripts/render-cards.ts examples/patient-view.json --out docs/img/patient-view-cards.html --md docs/cards.md
+chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run --disable-background-networking \\
+  --disable-component-update --disable-sync --user-data-dir=$(mktemp -d) --window-size=${WINDOW} \\
+  --screenshot=docs/img/patient-view-cards.png file://$PWD/docs/img/patient-view-cards.html
+\`\`\`
+
+The window height is set to the content; raise it if the cards grow. [The HTML page](img/patient-view-cards.html)
+is self-contained (no scripts, no external resources; all card text escaped).
+`;
+}
+
+async function main(args: readonly string[]): Promise<void> {
+  const { buildApp } = await import('../src/app.js');
+  const { testConfig } = await import('../src/config.js');
+  const flags = new Set(['--out', '--md']);
+  const requestFile = args.find((a, i) => !a.startsWith('--') && !flags.has(args[i - 1] ?? '')) ?? 'examples/patient-view.json';
+  const out = argValue(args, '--out') ?? 'docs/img/patient-view-cards.html';
+  const md = argValue(args, '--md');
+
+  const requestText = readFileSync(requestFile, 'utf8');
+  const request: unknown = JSON.parse(requestText);
+  const hook = typeof request === 'object' && request !== null && 'hook' in request ? request.hook : undefined;
+  const service = hook === 'order-sign' ? 'onfh-order-sign' : 'onfh-patient-view';
+
+  const app = await buildApp(testConfig(), { now: () => NOW });
+  try {
+    const res = await app.inject({ method: 'POST', url: `/cds-services/${service}`, headers: { 'content-type': 'application/json' }, payload: requestText });
+    if (res.statusCode !== 200) throw new Error(`POST /cds-services/${service} answered ${String(res.statusCode)}: ${res.body}`);
+    const { cards } = CardsResponseSchema.parse(JSON.parse(res.body));
+    const context = patientBanner(request, NOW);
+    writeFileSync(out, renderCardsHtml(cards, { title: 'ONFH decision support', ...(context === undefined ? {} : { context }) }));
+    process.stdout.write(`wrote ${out} (${String(cards.length)} cards)\n`);
+    if (md !== undefined) {
+      writeFileSync(md, cardsPage(renderCardsMarkdown(cards), requestFile, context));
+      process.stdout.write(`wrote ${md}\n`);
+    }
+  } finally {
+    await app.close();
+  }
+}
+
+if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1]) {
+  await main(process.argv.slice(2));
+}
