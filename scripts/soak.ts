@@ -111,6 +111,9 @@ async function main(): Promise<void> {
     const maxRss = Math.max(...samples.map((s) => s.rssMb));
     const failures = result.non2xx + result.errors + result.timeouts;
     console.log(`\nrequests ${String(result.requests.total)} (${result.requests.average.toFixed(1)} req/s), latency p50 ${String(result.latency.p50)} ms, p99 ${String(result.latency.p99)} ms`);
+    if (result.requests.average < 0.9 * RATE) {
+      console.log(`NOTE: the service kept up with ${result.requests.average.toFixed(0)} of the ${String(RATE)} req/s asked: this run measured overload, not a steady state; lower SOAK_RATE`);
+    }
     console.log(`RSS (median of ${String(third)} samples): ${String(rssEarly)} MB after warm-up → ${String(rssLate)} MB at the end (growth ${pct(rssGrowth)}), max ${String(maxRss)} MB`);
     console.log(`heap after GC (median): ${String(heapEarly)} MB → ${String(heapLate)} MB (growth ${pct(heapGrowth)})`);
     console.log(`failed requests: ${String(failures)} (non-2xx ${String(result.non2xx)}, errors ${String(result.errors)}, timeouts ${String(result.timeouts)})`);
