@@ -164,7 +164,8 @@ describe.skipIf(!existsSync(appFile))('GET /metrics on the real app (buildApp)',
     expect(discovery.statusCode).toBe(200);
     const text = await scrape(app);
     expect(value(text, 'onfh_http_requests_total', { method: 'GET', route: '/cds-services', status_code: '200' })).toBe(1);
-    expect(text).toContain('# TYPE onfh_rule_set_info gauge');
     expect(text).toContain('# TYPE onfh_cds_cards_total counter');
+    // buildApp loads the bundled rules and reports the active rule sets
+    expect(text).toMatch(/^onfh_rule_set_info\{rule_set="arco-2019",version="\d{4}\.\d+\.\d+"\} 1$/m);
   });
 });

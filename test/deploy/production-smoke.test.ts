@@ -299,12 +299,24 @@ describe.skipIf(!existsSync(SERVER_SOURCE))('production mode: node dist/server.j
     });
     const text = await res.text();
     expect(res.status, text).toBe(200);
-    CardsSchema.parse(JSON.parse(text));
+    // an ONFH patient: the clinical engine has something to say
+    expect(CardsSchema.parse(JSON.parse(text)).cards.length, text).toBeGreaterThan(0);
     const asked = fhir.requests.slice(requestsBefore);
     const patientId = (body.context as { patientId: string }).patientId;
     for (const type of ['Condition', 'Observation', 'ImagingStudy']) {
       expect(asked.some((r) => r.startsWith(`GET /fhir/${type}?`) && r.includes(`patient=${patientId}`)), `${type} fetched`).toBe(true);
     }
+  });
+
+  it('stays silent about an out-of-scope patient fetched from the FHIR server', async () => {
+    const res = await fetch(`${base}/cds-services/onfh-patient-view`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(hookRequest(fhir.base, 'oos-01')),
+    });
+    const text = await res.text();
+    expect(res.status, text).toBe(200);
+    expect(JSON.parse(text)).toEqual({ cards: [] });
   });
 
   it('serves Prometheus metrics that count the requests, FHIR fetches and cards so far', async () => {
@@ -315,6 +327,8 @@ describe.skipIf(!existsSync(SERVER_SOURCE))('production mode: node dist/server.j
     expect(text).toContain('process_resident_memory_bytes');
     expect(text).toMatch(/^onfh_http_requests_total\{method="POST",route="\/cds-services\/:id",service="onfh-patient-view",status_code="200"\} [1-9]/m);
     expect(text).toMatch(/^onfh_fhir_fetch_duration_seconds_count\{resource_type="Condition",outcome="ok"\} [1-9]/m);
+    expect(text).toMatch(/^onfh_cds_cards_total\{service="onfh-patient-view",indicator="\w+"\} [1-9]/m);
+    expect(text).toMatch(/^onfh_rule_set_info\{rule_set="arco-2019",version="\d{4}\.\d+\.\d+"\} 1$/m);
   });
 
   it('on SIGTERM, finishes the in-flight hook call, stops reporting ready, and exits 0', async () => {
@@ -359,7 +373,7 @@ describe.skipIf(!existsSync(SERVER_SOURCE))('production mode: node dist/server.j
 
     const answer = await inflight;
     expect(answer.status, `${answer.body}\n${output}`).toBe(200);
-    CardsSchema.parse(JSON.parse(answer.body));
+    expect(CardsSchema.parse(JSON.parse(answer.body)).cards.length).toBeGreaterThan(0);
     expect(answer.at - started).toBeGreaterThanOrEqual(FHIR_DELAY_MS - 50); // it really waited for the FHIR server
 
     const exit = await exited;
