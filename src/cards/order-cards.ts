@@ -54,16 +54,26 @@ function summaryOf(check: OrderCheck, what: string): string {
   }
 }
 
-function deleteDraft(check: OrderCheck): { type: 'delete'; description: string; resourceId: string } {
-  return { type: 'delete', description: `Remove the draft order: ${check.order.display}`, resourceId: `${check.order.resourceType}/${check.order.id}` };
+/** FHIR R4 id datatype: what a `delete` action's `resourceId` can name. */
+const FHIR_ID = /^[A-Za-z0-9.-]{1,64}$/;
+
+/** The delete action for the draft, or none when the draft has no usable id (it cannot be named, so it cannot be removed). */
+function deleteDraft(check: OrderCheck): { type: 'delete'; description: string; resourceId: string }[] {
+  if (!FHIR_ID.test(check.order.id) || !FHIR_ID.test(check.order.resourceType)) return [];
+  return [{ type: 'delete', description: `Remove the draft order: ${check.order.display}`, resourceId: `${check.order.resourceType}/${check.order.id}` }];
 }
 
 function suggestionsOf(check: OrderCheck, a: Assessment, ctx: CardContext): Pick<CardDraft, 'suggestions' | 'selectionBehavior'> {
   switch (check.suggestion) {
     case undefined:
       return {};
-    case 'delete-draft':
-      return { suggestions: [{ label: `Remove the draft order: ${check.order.display}`, actions: [deleteDraft(check)] }], selectionBehavior: 'at-most-one' };
+    case 'delete-draft': {
+      const remove = deleteDraft(check);
+      // Without an id the card still warns, but offers no button that could not work.
+      return remove.length === 0
+        ? {}
+        : { suggestions: [{ label: `Remove the draft order: ${check.order.display}`, actions: remove }], selectionBehavior: 'at-most-one' };
+    }
     case 'replace-with-walking-aid': {
       const hips = a.hips.filter((h) => check.sides.includes(h.side));
       const forHips = hips.length > 0 ? hips : a.hips;
@@ -72,7 +82,7 @@ function suggestionsOf(check: OrderCheck, a: Assessment, ctx: CardContext): Pick
       const suggestions = aids.map((aid): Omit<Suggestion, 'uuid'> => ({
         label: `Order ${aid === 'crutches' ? 'crutches' : 'a walking frame'} instead`,
         actions: [
-          deleteDraft(check),
+          ...deleteDraft(check),
           { type: 'create', description: `Create a draft order: ${walkingAidName(aid)}`, resource: walkingAidDeviceRequest(aid, forHips, ctx.patientId) },
         ],
       }));

@@ -87,6 +87,17 @@ describe('order cards', () => {
     }]);
   });
 
+  it('a draft with no id still gets its warning, but no delete button that could not name it (found by fuzzing)', () => {
+    const noId = { ...alendronate, order: { ...alendronate.order, id: '' } };
+    const [card] = cardsFor([noId]);
+    expect(card?.indicator).toBe('warning');
+    expect(card?.summary).toMatch(/not recommended for ONFH/);
+    expect(card?.suggestions).toBeUndefined();
+    expect(card?.selectionBehavior).toBeUndefined();
+    const chair = cardsFor([{ ...wheelchair, order: { ...wheelchair.order, id: 'has/slash' } }])[0];
+    expect(chair?.suggestions?.map((sg) => sg.actions?.map((a) => a.type))).toStrictEqual([['create'], ['create']]);
+  });
+
   it('bisphosphonate with osteoporosis on record: info, no suggestion, the override reason still offered', () => {
     const zoledronic = orderCheck({
       check: 'bisphosphonate',
