@@ -41,6 +41,10 @@ function summaryOf(check: OrderCheck, what: string): string {
       return check.indicator === 'info'
         ? `${what}: an option to weigh for ${hips}, not a firm recommendation (${check.source})`
         : `${what}: contraindicated for ${hips}${why === undefined ? '' : ` — ${why}`}`;
+    case 'enoxaparin-contraindicated':
+    case 'simvastatin-contraindicated':
+      // a patient-level contraindication of the drug: the reasons say it all, no hip to name
+      return `${what}: ${check.reasons.join('; ')}`;
     case 'eswt':
       return `${what}: ESWT is for Chinese stage I–II, not ${hips} (${check.source})`;
     case 'intra-articular-corticosteroid-injection':

@@ -4,7 +4,7 @@
  * which is how the stage history of clinical-spec.md section 8 is made.
  */
 import type { FindingId, FindingValue, HipFacts, PatientFacts, ScoreFact } from '../facts/types.js';
-import { FINDING_IDS } from '../facts/types.js';
+import { FINDING_IDS, ORGAN_FAILURE_IDS } from '../facts/types.js';
 import type { FactValue } from '../rules/facts.js';
 import { PATIENT_FACT_NAMES } from '../rules/facts.js';
 import { ageOn, monthsElapsed } from './dates.js';
@@ -32,10 +32,13 @@ export function patientRuleFacts(facts: PatientFacts, now: string, blank: Mutabl
   out['contraindication-malignancy'] = has('malignancy');
   out['contraindication-immune-hematologic'] = immune;
   out['contraindication-infection'] = has('infection');
-  out['contraindication-organ-failure'] = has('organ-failure');
+  const organFailure = ORGAN_FAILURE_IDS.some(has);
+  out['contraindication-organ-failure'] = organFailure;
+  out['contraindication-hepatic-failure'] = has('hepatic-failure');
+  out['contraindication-cardiopulmonary-failure'] = has('heart-failure') || has('respiratory-failure');
   out['contraindication-coagulopathy'] = has('coagulopathy');
-  out['contraindication-any'] =
-    has('malignancy') || immune || has('infection') || has('organ-failure') || has('coagulopathy');
+  out['contraindication-any'] = has('malignancy') || immune || has('infection') || organFailure || has('coagulopathy');
+  out.platelets = facts.platelets?.value ?? null;
   return out;
 }
 

@@ -85,7 +85,14 @@ export interface HipFacts {
   readonly kneePainScores?: readonly ScoreFact[];
 }
 
-export type ContraindicationId = 'malignancy' | 'immune-hematologic' | 'infection' | 'organ-failure' | 'coagulopathy';
+/**
+ * spec 6: organ failure is kept by organ (kidney N18.5/N18.6, hepatic K72, heart I50.84, respiratory
+ * J96) because the rules tell them apart: GL2025 Table 4 names only severe cardiopulmonary
+ * dysfunction among the contraindications to surgery, and hepatic failure is a labelled
+ * contraindication of simvastatin. 'organ-failure' is any other organ failure (a site's own code).
+ */
+export const ORGAN_FAILURE_IDS = ['kidney-failure', 'hepatic-failure', 'heart-failure', 'respiratory-failure', 'organ-failure'] as const;
+export type ContraindicationId = 'malignancy' | 'immune-hematologic' | 'infection' | 'coagulopathy' | (typeof ORGAN_FAILURE_IDS)[number];
 
 export interface DraftOrderFact {
   readonly resourceType: 'MedicationRequest' | 'ServiceRequest' | 'DeviceRequest' | (string & {});

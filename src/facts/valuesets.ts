@@ -72,7 +72,10 @@ export const VALUE_SET_VALUES = {
     'intra-articular-corticosteroid-injection', 'total-hip-arthroplasty', 'resurfacing',
   ],
   /** spec 6, 9: contraindication conditions. */
-  contraindication: ['malignancy', 'immune-hematologic', 'infection', 'organ-failure', 'coagulopathy'],
+  contraindication: [
+    'malignancy', 'immune-hematologic', 'infection', 'coagulopathy',
+    'kidney-failure', 'hepatic-failure', 'heart-failure', 'respiratory-failure', 'organ-failure',
+  ],
   /** spec 9, 10: risk and other conditions. */
   'risk-condition': ['osteoporosis', 'diabetes', 'alcohol-use-disorder', 'hip-pain'],
   /** spec 4.3, 9: recorded stage codes → `arco:<stage>` or `chinese:<stage>`. */

@@ -30,9 +30,12 @@ export const PATIENT_FACT_NAMES = [
   'contraindication-malignancy',
   'contraindication-immune-hematologic', // includes platelets < 50×10⁹/L
   'contraindication-infection',
-  'contraindication-organ-failure',
+  'contraindication-organ-failure', // any organ failure (kidney, hepatic, heart, respiratory or other)
+  'contraindication-hepatic-failure', // hepatic failure (K72)
+  'contraindication-cardiopulmonary-failure', // end-stage heart failure (I50.84) or respiratory failure (J96)
   'contraindication-coagulopathy',
   'contraindication-any', // any of the five above (section 6)
+  'platelets', // newest platelet count, 10⁹/L, or null
 ] as const;
 
 /** Facts about one hip, as of a date (the evaluation date, or an imaging date for stage history). */

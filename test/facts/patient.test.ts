@@ -62,7 +62,7 @@ describe('spec 6: contraindication conditions', () => {
     ['C50.911', 'malignancy'], ['C96.9', 'malignancy'], ['C00.0', 'malignancy'],
     ['D80.1', 'immune-hematologic'], ['D84.9', 'immune-hematologic'], ['D61.818', 'immune-hematologic'], ['D46.9', 'immune-hematologic'],
     ['A41.9', 'infection'], ['A40.0', 'infection'], ['R65.20', 'infection'], ['M00.051', 'infection'], ['M86.151', 'infection'],
-    ['N18.5', 'organ-failure'], ['N18.6', 'organ-failure'], ['K72.10', 'organ-failure'], ['I50.84', 'organ-failure'], ['J96.01', 'organ-failure'],
+    ['N18.5', 'kidney-failure'], ['N18.6', 'kidney-failure'], ['K72.10', 'hepatic-failure'], ['I50.84', 'heart-failure'], ['J96.01', 'respiratory-failure'],
     ['D65', 'coagulopathy'], ['D68.9', 'coagulopathy'], ['D66', 'coagulopathy'],
   ])('%s → %s', (code, id) => {
     expect(facts(rightOnfh, condition('x', code)).contraindications).toEqual({ [id]: ['Condition/x'] });

@@ -64,7 +64,7 @@ describe('compiled lookups', () => {
     expect(vs.find('contraindication', ICD10CM, 'C43.9')?.value).toBe('malignancy');
     expect(vs.find('contraindication', ICD10CM, 'C44.91')).toBeUndefined();
     expect(vs.find('contraindication', ICD10CM, 'C45.0')?.value).toBe('malignancy');
-    expect(vs.find('contraindication', ICD10CM, 'I50.84')?.value).toBe('organ-failure');
+    expect(vs.find('contraindication', ICD10CM, 'I50.84')?.value).toBe('heart-failure');
     expect(vs.find('contraindication', ICD10CM, 'I50.8')).toBeUndefined();
   });
   it('ATC H02AB* wildcard', () => {
