@@ -160,7 +160,10 @@ describe('recommendations (clinical-spec.md 5, 5.1)', () => {
   });
 
   it.each([
-    [{ 'necrotic-extent': 30 }, 'recommended'],
+    // GL2025: indication < 30 % (3.7.5(3)), contraindication > 30 % (Table 4): exactly 30 % meets neither
+    [{ 'necrotic-extent': 29.9 }, 'recommended'],
+    [{ 'necrotic-extent': 30 }, 'consider'],
+    [{ 'necrotic-extent': 30, 'kerboul-angle': 150 }, 'recommended'],
     [{ 'necrotic-extent': 30.1 }, 'contraindicated'],
     [{ 'kerboul-angle': 199 }, 'recommended'],
     [{ 'kerboul-angle': 200 }, 'contraindicated'],
