@@ -29,3 +29,19 @@ describe('core decompression contraindications', () => {
     expect(c?.source).toBe('GL2025 Table 4');
   });
 });
+
+describe('progression risk (clinical-spec.md 10)', () => {
+  const row = (id: string) => rules.progressionRisk.find((p) => p.id === id);
+  it('JIC type and Kerboul angle are not the seeds\' word: interpretation, with why', () => {
+    for (const id of ['jic-type', 'kerboul-angle']) {
+      expect(row(id)?.basis, id).toBe('interpretation');
+      expect(row(id)?.why, id).toBeDefined();
+    }
+  });
+  it('effusion, marrow edema and size > 30 % cite SMALL first, as a secondary source', () => {
+    for (const id of ['bone-marrow-edema', 'joint-effusion', 'large-lesion']) {
+      expect(row(id)?.source, id).toMatch(/^SMALL/);
+      expect(row(id)?.basis, id).toBe('secondary source');
+    }
+  });
+});
