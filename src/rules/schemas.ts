@@ -101,7 +101,12 @@ export const ModalitiesFileSchema = z.strictObject({
       strength: z.union([z.literal(1), z.literal(2), z.literal(3)]),
       ...Citation,
       recommendsAgainst: z.boolean().optional().describe('the source recommends against: not-recommended'),
-      appliesTo: z.strictObject({ label: z.string().min(1), when: Logic }).optional()
+      appliesTo: z.strictObject({
+        label: z.string().min(1),
+        when: Logic,
+        basis: Citation.basis,
+        why: Citation.why,
+      }).superRefine(requireWhy).optional()
         .describe('outside these stages: not-applicable; absent: all stages'),
       contraindications: z.array(z.union([z.string(), Contraindication])).optional()
         .describe('each inline, or the name of a contraindicationSets entry'),

@@ -3,6 +3,8 @@
  * `"basis": "interpretation"` with one sentence of why, `"secondary source"` for what only a
  * secondary source says). The clinical reviewer's labelling findings, one assertion each.
  */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BUNDLED_RULES_DIR } from '../../src/config.js';
 import { loadRules } from '../../src/rules/index.js';
@@ -43,5 +45,25 @@ describe('progression risk (clinical-spec.md 10)', () => {
       expect(row(id)?.source, id).toMatch(/^SMALL/);
       expect(row(id)?.basis, id).toBe('secondary source');
     }
+  });
+});
+
+describe('stages and intervals the seeds do not pin down', () => {
+  it('"Stage I–III" read as Chinese stages is interpretation; the TCM capsules say why I–III (Table 4 Medication row)', async () => {
+    const file = JSON.parse(await readFile(join(BUNDLED_RULES_DIR, 'modalities/gl2025-modalities.json'), 'utf8')) as {
+      modalities: { modality: string; appliesTo?: { label: string; basis?: string; why?: string } }[];
+    };
+    const staged = file.modalities.filter((m) => m.appliesTo !== undefined);
+    expect(staged.length).toBeGreaterThan(10);
+    for (const m of staged) expect(m.appliesTo?.basis, m.modality).toBe('interpretation');
+    for (const id of ['xianling-gubao', 'tongluo-shenggu', 'gutouyusheng']) {
+      expect(file.modalities.find((m) => m.modality === id)?.appliesTo?.why, id).toMatch(/Medication row/);
+    }
+  });
+  it('"first 6 months" and "stable = 12 months" of the follow-up interval are interpretation (FAQ: "at the beginning", "more stable")', () => {
+    const first = rules.followUp.interval.find((r) => r.reason.startsWith('First 6 months'));
+    const stable = rules.followUp.interval.find((r) => r.months === 12);
+    expect(first?.basis).toBe('interpretation');
+    expect(stable?.basis).toBe('interpretation');
   });
 });
