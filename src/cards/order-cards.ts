@@ -24,11 +24,65 @@ function isWheelchair(check: OrderCheck): boolean {
 }
 
 /**
+ * Order kinds (rules/valuesets procedure, medication and device values) in a clinician's words: a
+ * draft whose only label is its code (the project's own `onfh-procedure` codes carry no display)
+ * would otherwise read "Eswt:" or "Core-decompression:".
+ */
+const KIND_NAME: Readonly<Record<string, string>> = {
+  'core-decompression': 'core decompression',
+  eswt: 'ESWT',
+  hbo: 'hyperbaric oxygen',
+  prp: 'PRP injection',
+  'cell-therapy': 'cell therapy',
+  svf: 'SVF injection',
+  bmac: 'BMAC injection',
+  bmmnc: 'BMMNC injection',
+  bmmsc: 'BMMSC injection',
+  ozone: 'ozone injection',
+  radiofrequency: 'pulsed radiofrequency',
+  'intra-articular-corticosteroid-injection': 'intra-articular corticosteroid injection',
+  'total-hip-arthroplasty': 'total hip arthroplasty',
+  resurfacing: 'hip resurfacing',
+  'zoledronic-acid': 'zoledronic acid',
+  alendronate: 'alendronate',
+  enoxaparin: 'enoxaparin',
+  simvastatin: 'simvastatin',
+  'systemic-corticosteroid': 'systemic corticosteroid',
+  wheelchair: 'wheelchair',
+};
+
+/** What the order is, for the summary: its own words, or the display name of a bare code. */
+export function orderName(display: string): string {
+  const bare = display.trim().toLowerCase();
+  return capitalise(KIND_NAME[bare] ?? display.trim());
+}
+
+/** Does the order's own wording already name a side ("BMAC injection, right hip")? */
+function namesSide(what: string): boolean {
+  return /\b(left|right|both|bilateral)\b/i.test(what);
+}
+
+/** "the right hip is", "both hips are". */
+function hipsAre(sides: readonly string[]): string {
+  const hips = theHips(sides as Parameters<typeof theHips>[0]);
+  return `${hips} ${sides.length > 1 ? 'are' : 'is'}`;
+}
+
+/** A minimally invasive check's reasons, shortened for the summary (the detail keeps them whole). */
+function minimallyInvasiveWhy(check: OrderCheck): string {
+  const parts = check.reasons.map((r) =>
+    r.startsWith('Femoral head collapse') ? 'post-collapse' : r.replace(/^Contraindicated: /, ''));
+  return parts.join(', ');
+}
+
+/**
  * One line a clinician reads in seconds while signing. The rule's reasons go in the detail; the
  * summary names the order, the hip and what to do, and cites the rule's own source.
  */
 function summaryOf(check: OrderCheck, what: string): string {
   const hips = check.sides.length > 0 ? theHips(check.sides) : 'the affected hip';
+  // the hip(s) in brackets, unless the order's own words already name the side
+  const forHips = check.sides.length > 0 && !namesSide(what) ? ` (${hipsPhrase(check.sides)})` : '';
   const why = check.reasons[1];
   switch (check.check) {
     case 'bisphosphonate':
@@ -50,11 +104,15 @@ function summaryOf(check: OrderCheck, what: string): string {
     case 'intra-articular-corticosteroid-injection':
       return `${what}: approach cautiously in ONFH (${check.source})`;
     case 'arthroplasty':
-      return `${what}: every affected hip is pre-collapse; non-surgical and hip-preserving options come first (${check.source})`;
+      // spec 11: the card names the hip(s) the order concerns, not "every affected hip"
+      return `${what}: ${check.sides.length > 0 ? hipsAre(check.sides) : 'every affected hip is'} pre-collapse; non-surgical and hip-preserving options come first (${check.source})`;
+    case 'minimally-invasive':
+      // the source is in the detail: the reasons, never cut, matter more in 140 characters
+      return `${what}${forHips}: not advised — ${minimallyInvasiveWhy(check)}`;
     case 'wheelchair':
       return `${what}: not recommended in ONFH (${check.source}); offer crutches or a walking frame instead`;
     default:
-      return `${what} (${check.sides.length > 0 ? hipsPhrase(check.sides) : 'affected hip'}): ${check.reasons.join('; ') || check.source}`;
+      return `${what}${forHips}: ${check.reasons.join('; ') || check.source}`;
   }
 }
 
@@ -123,7 +181,7 @@ function extraLine(check: OrderCheck): string | undefined {
 }
 
 function orderCard(check: OrderCheck, a: Assessment, ctx: CardContext): CardDraft {
-  const what = capitalise(check.order.display);
+  const what = orderName(check.order.display);
   const extra = extraLine(check);
   // With one affected hip there is no doubt which hip an order concerns.
   const hips = a.hips.length > 1 && check.sides.length > 0 ? `Concerns ${theHips(check.sides)}.` : undefined;

@@ -222,7 +222,7 @@ describe('order cards', () => {
       order: { resourceType: 'ServiceRequest', id: 'draft-bmac', display: 'BMAC injection' },
       reasons: ['Contraindicated: active malignancy'],
       overrideReasons: [JUDGEMENT, SPECIALIST],
-    }), 'warning', 'BMAC injection (both hips): Contraindicated: active malignancy'],
+    }), 'warning', 'BMAC injection (both hips): not advised — active malignancy'],
     ['intra-articular corticosteroid injection', orderCheck({
       check: 'intra-articular-corticosteroid-injection', indicator: 'info', source: 'CHRONIC',
       order: { resourceType: 'ServiceRequest', id: 'draft-ia', display: 'hip joint corticosteroid injection' },
@@ -231,8 +231,13 @@ describe('order cards', () => {
     ['total hip arthroplasty while every hip is pre-collapse', orderCheck({
       check: 'arthroplasty', indicator: 'info', sides: ['right', 'left'], source: 'GL2025 3.7',
       order: { resourceType: 'ServiceRequest', id: 'draft-tha', display: 'total hip replacement' },
-      reasons: ['Every affected hip is pre-collapse (Chinese stage I–III): non-surgical and hip-preserving options come first'],
-    }), 'info', 'Total hip replacement: every affected hip is pre-collapse; non-surgical and hip-preserving options come first (GL2025 3.7)'],
+      reasons: ['Pre-collapse (Chinese stage I–III): non-surgical and hip-preserving options come first'],
+    }), 'info', 'Total hip replacement: both hips are pre-collapse; non-surgical and hip-preserving options come first (GL2025 3.7)'],
+    ['a right-sided total hip arthroplasty when only the right hip is pre-collapse names that hip (C4)', orderCheck({
+      check: 'arthroplasty', indicator: 'info', sides: ['right'], source: 'GL2025 3.7',
+      order: { resourceType: 'ServiceRequest', id: 'draft-tha', display: 'total hip replacement, right' },
+      reasons: ['Pre-collapse (Chinese stage I–III): non-surgical and hip-preserving options come first'],
+    }), 'info', 'Total hip replacement, right: the right hip is pre-collapse; non-surgical and hip-preserving options come first (GL2025 3.7)'],
     ['a check this module has no wording for', orderCheck({
       check: 'site-local-check', indicator: 'warning', sides: ['left'], source: 'Site policy 12',
       order: { resourceType: 'ServiceRequest', id: 'draft-x', display: 'local procedure' },
@@ -248,6 +253,34 @@ describe('order cards', () => {
     // A patient with two affected hips is told which hip the order concerns.
     if (check.sides.length > 0) expect(card?.detail).toContain(check.sides.length === 2 ? 'Concerns both hips.' : `Concerns the ${check.sides[0] ?? ''} hip.`);
     expect(card?.detail.endsWith(`_Source: ${check.source}._`)).toBe(true);
+  });
+
+  it.each<[string, string, OrderCheck['check'], string[], string]>([
+    ['eswt', 'right', 'eswt', ['ESWT is for Chinese stage I–II; this hip is beyond stage II'], 'ESWT: ESWT is for Chinese stage I–II, not the right hip (GL2025 Tables 4, 7)'],
+    ['prp', 'right', 'minimally-invasive', ['Femoral head collapse: the minimally invasive interventions are for pre-collapse hips (Chinese stage I–III)'],
+      'PRP injection (right hip): not advised — post-collapse'],
+    ['core-decompression', 'left', 'core-decompression', ['Core decompression is contraindicated for this hip', 'collapse > 2 mm'],
+      'Core decompression: contraindicated for the left hip — collapse > 2 mm'],
+  ])('a draft labelled only by its code %s reads as a display name, not the raw id (C3)', (display, side, check, reasons, summary) => {
+    const [card] = cardsFor([orderCheck({
+      check, indicator: 'warning', sides: [side as 'left' | 'right'], reasons, source: check === 'eswt' ? 'GL2025 Tables 4, 7' : check === 'core-decompression' ? 'GL2025 Table 4' : 'GL2025 Tables 4, 9',
+      order: { resourceType: 'ServiceRequest', id: 'd', display },
+    })], bilateral);
+    expect(card?.summary).toBe(summary);
+  });
+
+  it('a BMAC order that names its side and has every reason: the side once, the summary whole and < 140 characters (C3)', () => {
+    const [card] = cardsFor([orderCheck({
+      check: 'minimally-invasive', indicator: 'warning', sides: ['right'], source: 'GL2025 Tables 4, 9',
+      order: { resourceType: 'ServiceRequest', id: 'b', display: 'Bone marrow aspirate concentrate injection, right hip' },
+      reasons: [
+        'Femoral head collapse: the minimally invasive interventions are for pre-collapse hips (Chinese stage I–III)',
+        'Contraindicated: active malignancy', 'Contraindicated: uncontrolled infection',
+      ],
+    })], bilateral);
+    expect(card?.summary).toBe('Bone marrow aspirate concentrate injection, right hip: not advised — post-collapse, active malignancy, uncontrolled infection');
+    expect(card?.summary.length).toBeLessThan(140);
+    expect(card?.summary.match(/right/g)).toHaveLength(1);
   });
 
   it('a warning whose rule lists no override reasons still gets one (design.md section 1)', () => {
