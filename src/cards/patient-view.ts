@@ -417,7 +417,7 @@ function summaryCard(a: Assessment, ctx: CardContext): CardDraft {
   const sections: string[] = [table.join('\n')];
   if (a.conservativeCare.indicated) {
     const why = a.conservativeCare.reasons.map((r) => words(r, CONSERVATIVE_CARE_TEXT)).join('; ');
-    sections.push(`**Conservative (non-surgical) care is the indicated path**${why === '' ? '' : `: ${why}`} (TCM).`);
+    sections.push(`**Conservative care is the indicated path**${why === '' ? '' : `: ${why}`} (TCM).`);
   }
   for (const status of STATUS_ORDER) {
     let lines: string[];

@@ -134,7 +134,7 @@ describe('patient-view: early disease', () => {
           '| Lesion size | small (12 % of head) |',
           '| Next imaging | MRI of the right hip, due 2027-03-10 (every 6 months; last 2026-09-10) |',
         ].join('\n'),
-        '**Conservative (non-surgical) care is the indicated path**: early stage (ARCO 1–2), femoral head and joint space preserved (TCM).',
+        '**Conservative care is the indicated path**: early stage (ARCO 1–2), femoral head and joint space preserved (TCM).',
         ['**Recommended** (strong)', GENERAL_STRONG, DRUGS_STRONG, '- Physical therapy: ESWT A1, hyperbaric oxygen (adjunct) A1',
           '- Minimally invasive: PRP injection A1, BMAC A1, BMMSCs A1, SVF B1, ozone injection B1'].join('\n'),
         ['**Consider**', DRUGS_WEAK, '- Physical therapy: PEMF (adjunct) B2', TCM_WEAK,
@@ -214,7 +214,7 @@ describe('patient-view: early disease', () => {
           '| Next imaging | radiographs of both hips (AP and frog-leg lateral), due 2027-01-05 (every 3 months; last 2026-10-05) | MRI of the left hip, due 2027-03-01 (every 6 months; last 2026-09-01) |',
           '| Progression risk | high: lesion > 30 % of head | not high |',
         ].join('\n'),
-        '**Conservative (non-surgical) care is the indicated path**: early stage (ARCO 1–2), femoral head and joint space preserved (TCM).',
+        '**Conservative care is the indicated path**: early stage (ARCO 1–2), femoral head and joint space preserved (TCM).',
         ['**Recommended** (strong)', GENERAL_STRONG, DRUGS_STRONG, '- Physical therapy: ESWT A1, hyperbaric oxygen (adjunct) A1',
           '- Minimally invasive: PRP injection A1, BMAC A1, BMMSCs A1, core decompression A1 (left hip only), SVF B1, ozone injection B1'].join('\n'),
         ['**Consider**', DRUGS_WEAK, '- Physical therapy: PEMF (adjunct) B2', TCM_WEAK, '- Minimally invasive: BMMNCs A2, pulsed radiofrequency B2'].join('\n'),
@@ -416,7 +416,7 @@ describe('patient-view: both hips', () => {
     ]);
     expect(referral?.['reasonReference']).toStrictEqual([{ reference: 'Condition/onfh-right' }, { reference: 'Condition/onfh-left' }]);
     expect(summary?.detail).toContain(
-      '**Conservative (non-surgical) care is the indicated path**: ARCO 3 or worse with both hips affected; over 65 with pain that is not severe; a reason the cards do not know (TCM).',
+      '**Conservative care is the indicated path**: ARCO 3 or worse with both hips affected; over 65 with pain that is not severe; a reason the cards do not know (TCM).',
     );
   });
 });
