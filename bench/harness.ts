@@ -94,6 +94,8 @@ export interface LoadFigures {
   readonly p50: number;
   readonly p97_5: number;
   readonly p99: number;
+  /** The median of each round's own p99 (compare()): one disturbed round does not decide it. */
+  readonly p99MedianOfRounds: number;
   readonly max: number;
   readonly requests: number;
   readonly non2xx: number;
@@ -157,7 +159,14 @@ function percentile(sorted: readonly number[], p: number): number {
   return sorted[i] ?? Number.NaN;
 }
 
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? (sorted[mid] ?? Number.NaN) : ((sorted[mid - 1] ?? Number.NaN) + (sorted[mid] ?? Number.NaN)) / 2;
+}
+
 function figures(runs: readonly RawRun[], load: Load): LoadFigures {
+  const roundP99 = runs.map((r) => percentile([...r.latencies].sort((a, b) => a - b), 99));
   const latencies = runs.flatMap((r) => r.latencies).sort((a, b) => a - b);
   const seconds = runs.reduce((t, r) => t + r.seconds, 0);
   const round = (x: number): number => Math.round(x * 100) / 100;
@@ -166,6 +175,7 @@ function figures(runs: readonly RawRun[], load: Load): LoadFigures {
     p50: round(percentile(latencies, 50)),
     p97_5: round(percentile(latencies, 97.5)),
     p99: round(percentile(latencies, 99)),
+    p99MedianOfRounds: round(median(roundP99)),
     max: round(latencies[latencies.length - 1] ?? Number.NaN),
     requests: latencies.length,
     non2xx: runs.reduce((t, r) => t + r.non2xx, 0),

@@ -202,13 +202,15 @@ async function main(): Promise<void> {
     const memory = await memoryOf(service);
 
     const throughputRatio = aServiceMax.reqPerSec / aFloorMax.reqPerSec;
-    const p99Limit = 1.5 * aFloorRate.p99 + 2;
+    // p99 per round, then the median of the rounds: the calibration (floor against floor) showed the
+    // pooled p99 of one 10 s run differing 2× between identical servers on this shared machine.
+    const p99Limit = 1.5 * aFloorRate.p99MedianOfRounds + 2;
     const cLimit = FHIR_DELAY_MS + 3;
     const targets = [
       { id: 'a-throughput', what: '(a) service/floor throughput ≥ 0.8', value: throughputRatio, limit: 0.8,
         pass: throughputRatio >= 0.8 && clean(aServiceMax) && probes.a.status === 200 },
-      { id: 'a-p99-at-35pct', what: `(a) p99 at ${String(rate)} req/s ≤ 1.5 × floor p99 + 2 ms`, value: aServiceRate.p99, limit: p99Limit,
-        pass: aServiceRate.p99 <= p99Limit && clean(aServiceRate) },
+      { id: 'a-p99-at-35pct', what: `(a) p99 (median of ${String(ROUNDS)} rounds) at ${String(rate)} req/s ≤ 1.5 × floor's + 2 ms`, value: aServiceRate.p99MedianOfRounds, limit: p99Limit,
+        pass: aServiceRate.p99MedianOfRounds <= p99Limit && clean(aServiceRate) },
       { id: 'c-p50', what: `(c) p50 ≤ FHIR delay + 3 ms`, value: cService.p50, limit: cLimit,
         pass: cService.p50 <= cLimit && clean(cService) && probes.c.status === 200 },
       { id: 'c-p50-over-fhir', what: `(c) p50 ≤ the FHIR server's own parallel round p50 + 3 ms (informative)`, value: cService.p50, limit: fhirOwn.p50 + 3,
@@ -220,7 +222,7 @@ async function main(): Promise<void> {
     console.log(`\nMachine: ${String(cpus().length)} CPUs, 1-minute load average ${fmt(loadBefore, 1)} before, ${fmt(loadavg()[0] ?? 0, 1)} after${CALIBRATE ? '' : ' (BENCH_CALIBRATE=1 shows the noise of the method)'}`);
     console.log('\nRatios');
     console.log(`  (a) throughput service/floor: ${fmt(throughputRatio, 2)}`);
-    console.log(`  (a) p99 at 35 %: service ${fmt(aServiceRate.p99)} ms vs floor ${fmt(aFloorRate.p99)} ms (ratio ${fmt(aServiceRate.p99 / aFloorRate.p99, 2)})`);
+    console.log(`  (a) p99 at 35 %: service ${fmt(aServiceRate.p99)} ms vs floor ${fmt(aFloorRate.p99)} ms (ratio ${fmt(aServiceRate.p99 / aFloorRate.p99, 2)}); median of rounds ${fmt(aServiceRate.p99MedianOfRounds)} vs ${fmt(aFloorRate.p99MedianOfRounds)} ms (ratio ${fmt(aServiceRate.p99MedianOfRounds / aFloorRate.p99MedianOfRounds, 2)})`);
     console.log(`  (b) throughput service/floor: ${fmt(bServiceMax.reqPerSec / bFloorMax.reqPerSec, 2)}`);
     console.log(`  (c) p50 ${fmt(cService.p50)} ms for a FHIR delay of ${String(FHIR_DELAY_MS)} ms: ${fmt(cService.p50 - FHIR_DELAY_MS)} ms over the delay, ${fmt(cService.p50 - fhirOwn.p50)} ms over the FHIR server's own round (${fmt(fhirOwn.p50)} ms)`);
     console.log(`  service RSS ${mb(memory.rss)}, heap used ${mb(memory.heapUsed)}`);

@@ -207,6 +207,21 @@ describe('FHIR server faults', () => {
     }
   });
 
+  it('every prefetch key is fetched at once: one parallel round, not one query after another', async () => {
+    // A slow server (but within the budget): had the queries gone one after another, at most one would be in flight.
+    const slow = await startFaultFhirServer({ resources: chart.resources as readonly JsonResource[], delayMs: 150 });
+    try {
+      const before = slow.requests.length;
+      const outcome = await call(slow.baseUrl);
+      assertAnswer(outcome, 'slow server');
+      expect(outcome.statusCode, outcome.body.slice(0, 300)).toBe(200);
+      expect(slow.requests.length - before).toBe(keyOf.size);
+      expect(slow.maxInFlight()).toBe(keyOf.size);
+    } finally {
+      await slow.close();
+    }
+  });
+
   it('the service still answers normally after all of the above', async () => {
     const outcome = await call(faulty.baseUrl);
     assertAnswer(outcome, 'after the faults');

@@ -51,6 +51,8 @@ export interface FaultServer {
   readonly requests: string[];
   /** The Authorization header of each request, in order (undefined when absent). */
   readonly authorizations: (string | undefined)[];
+  /** The most requests this server has had in flight at once (received, not yet answered). */
+  readonly maxInFlight: () => number;
   close(): Promise<void>;
 }
 
@@ -103,6 +105,8 @@ export async function startFaultFhirServer(options: FaultServerOptions): Promise
   const requests: string[] = [];
   const authorizations: (string | undefined)[] = [];
   let baseUrl = '';
+  let inFlight = 0;
+  let maxInFlight = 0;
 
   const answer = (res: ServerResponse, url: URL, fault: Fault | undefined): void => {
     const parts = url.pathname.split('/').filter((p) => p.length > 0);
@@ -176,6 +180,9 @@ export async function startFaultFhirServer(options: FaultServerOptions): Promise
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? '/', baseUrl);
     requests.push(`${url.pathname}${url.search}`);
+    inFlight++;
+    maxInFlight = Math.max(maxInFlight, inFlight);
+    res.on('close', () => { inFlight--; });
     authorizations.push(req.headers.authorization);
     const fault = options.fault?.(url.pathname.split('/')[1] ?? '', url);
     const wait = (options.delayMs ?? 0) + (fault?.kind === 'delay' ? fault.ms : 0);
@@ -190,6 +197,7 @@ export async function startFaultFhirServer(options: FaultServerOptions): Promise
     baseUrl,
     requests,
     authorizations,
+    maxInFlight: () => maxInFlight,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
