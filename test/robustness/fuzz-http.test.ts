@@ -5,7 +5,7 @@
  *
  * Inputs: arbitrary JSON, arbitrary text, and structure-aware mutations (support/mutations.ts)
  * of valid patient-view, order-select and order-sign requests and of the FHIR resources inside
- * them. In-process through app.inject, with a fixed seed: a failure prints the seed and the
+ * them; mutated Bundles to POST /assessment. In-process through app.inject, with a fixed seed: a failure prints the seed and the
  * shrunk case; replay with FUZZ_SEED=<seed>. FUZZ_SCALE=10 runs ten times as many cases.
  */
 import fc from 'fast-check';
@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assertAnswer, buildTestApp } from './support/app.js';
 import { mutable, mutatedDoc, type Json } from './support/mutations.js';
 import { baseOrderSelect, baseOrderSign, basePatientView } from './support/requests.js';
+import { asBundle, generateOnfhPatient } from '../../bench/generate.js';
 
 const SEED = Number(process.env['FUZZ_SEED'] ?? 20261121);
 const SCALE = Number(process.env['FUZZ_SCALE'] ?? 1);
@@ -101,8 +102,8 @@ describe('hook endpoints under fuzzing', () => {
   }, GUARD_MS);
 
   for (const [service, base, count] of [
-    ['onfh-patient-view', basePatientView(), 3000],
-    ['onfh-order-sign', baseOrderSign(), 2500],
+    ['onfh-patient-view', basePatientView(), 2500],
+    ['onfh-order-sign', baseOrderSign(), 2000],
     ['onfh-order-select', baseOrderSelect(), 1000],
   ] as const) {
     it(`mutated ${HOOK_OF[service]} requests (${base.source}) never get a 5xx`, async () => {
@@ -122,8 +123,31 @@ describe('hook endpoints under fuzzing', () => {
       .filter(([p]) => (p[0] === 'prefetch' && p.length > 2) || (p[0] === 'context' && p[1] === 'draftOrders' && p.length > 4))
       .map(([, i]) => i);
     const resourceOnly = { ...target, paths: inside.map((i) => target.paths[i] ?? []) };
-    await check('mutated resources', mutatedDoc(resourceOnly, 6), runs(2000), async ({ doc }) => {
+    await check('mutated resources', mutatedDoc(resourceOnly, 6), runs(1500), async ({ doc }) => {
       assertAnswer(await post('onfh-order-sign', JSON.stringify(doc)), 'POST onfh-order-sign');
+    });
+  }, GUARD_MS);
+
+  it('mutated Bundles to POST /assessment (and odd `now` values) get 200 with an Assessment, or 400', async () => {
+    const bundle = mutable(asBundle(generateOnfhPatient({ resourceCount: 60 }).resources) as unknown as Json);
+    const now = fc.oneof(
+      fc.constant(undefined),
+      fc.constantFrom('2026-11-21', '2026-02-30', '1900-01-01', '9999-12-31', '2026-11-21T10:00:00Z', '', 'today', '%00', '2026-11-21&now=2027-01-01'),
+      fc.string({ maxLength: 12 }),
+    );
+    await check('mutated /assessment', fc.tuple(mutatedDoc(bundle, 4), now), runs(800), async ([{ doc }, at]) => {
+      const url = at === undefined ? '/assessment' : `/assessment?now=${encodeURIComponent(at)}`;
+      const res = await app.inject({ method: 'POST', url, headers: { 'content-type': 'application/fhir+json' }, payload: JSON.stringify(doc) });
+      const answer = { statusCode: res.statusCode, body: res.body };
+      if (res.statusCode === 200) {
+        const assessment = JSON.parse(res.body) as { patientId?: unknown; hips?: unknown; evaluatedAt?: unknown };
+        if (typeof assessment.patientId !== 'string' || !Array.isArray(assessment.hips) || typeof assessment.evaluatedAt !== 'string') {
+          throw new Error(`POST ${url}: a 200 that is not an Assessment: ${res.body.slice(0, 300)}`);
+        }
+      } else {
+        assertAnswer(answer, `POST ${url}`);
+        expect([400, 413], res.body.slice(0, 300)).toContain(res.statusCode);
+      }
     });
   }, GUARD_MS);
 
