@@ -6,7 +6,7 @@
 import type { HipFacts, PatientFacts, Side } from '../facts/types.js';
 import type { LoadedRules, ModalityRule } from '../rules/index.js';
 import { truthy } from '../rules/logic.js';
-import { addMonths, monthsBetween } from './dates.js';
+import { addMonths, monthsBetween, monthsElapsed } from './dates.js';
 import type { MutableFacts } from './rule-facts.js';
 import { hipRuleFacts, patientRuleFacts } from './rule-facts.js';
 import { arcoRank, chineseGroup, isArcoStage, isChineseStage, recordedStageLower, stageBySystem } from './stage.js';
@@ -223,10 +223,15 @@ function assessHip(
   const surgical = rules.surgicalEvaluation.filter((s) => truthy(s.when(f)));
 
   const fu = rules.followUp;
-  const modalityRule = fu.modality.find((x) => truthy(x.when(f)));
-  const intervalRule = fu.interval.find((x) => truthy(x.when(f)));
   const studies = hip.imaging.filter((i) => fu.studyModalities.includes(i.modality));
   const lastStudy = studies.reduce<string | null>((newest, s) => (newest === null || s.date > newest ? s.date : newest), null);
+  // Spec 8, interpretation: the interval is the one in force when the last study was done, so a
+  // 3-monthly study missed early on stays overdue after the 6-month mark instead of vanishing.
+  if (lastStudy !== null && hip.diagnosisDate !== null) {
+    f['months-since-diagnosis-at-last-study'] = monthsElapsed(hip.diagnosisDate, lastStudy);
+  }
+  const modalityRule = fu.modality.find((x) => truthy(x.when(f)));
+  const intervalRule = fu.interval.find((x) => truthy(x.when(f)));
   // The loader requires a last, unconditional row in both lists, so these fallbacks never apply.
   const months = intervalRule?.months ?? 6;
   const due = lastStudy === null ? now : addMonths(lastStudy, months);

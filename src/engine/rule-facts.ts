@@ -117,6 +117,8 @@ export function hipRuleFacts(patient: MutableFacts, hip: HipFacts, opts: HipFact
   out.side = hip.side;
   out.etiology = hip.etiology;
   out['months-since-diagnosis'] = hip.diagnosisDate === null ? null : monthsElapsed(hip.diagnosisDate, asOf);
+  // Set by the engine once the newest follow-up study is known (spec 8: the interval the last study was scheduled under).
+  out['months-since-diagnosis-at-last-study'] = out['months-since-diagnosis'];
   out['recorded-arco'] = hip.recordedStage?.arco ?? null;
   out['recorded-chinese'] = hip.recordedStage?.chinese ?? null;
   // Filled in by the engine once the stage history is known (current picture only).

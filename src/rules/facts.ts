@@ -55,6 +55,7 @@ export const HIP_FACT_NAMES = [
   'mri-on-record', // an MR study of this hip, or an mri-necrosis-sign finding
   'contralateral-mri-on-record', // the other hip has an MR study on record
   'months-since-diagnosis', // months (with a fraction) from Condition onset (else recordedDate); null if unknown
+  'months-since-diagnosis-at-last-study', // the same, counted to the newest follow-up study of the hip (to now when none); null if unknown
   'stable-months', // span of the newest run of equal stages on ≥ 2 studies (0 if none)
   'progression-on-serial-imaging', // ARCO at the newest study > at the previous study of the same modality
   'recorded-arco',

@@ -197,11 +197,16 @@ describe('follow-up (clinical-spec.md 8)', () => {
     expect(due.followUp).toMatchObject({ due: '2026-11-21', overdue: true });
   });
 
-  it('3 months during the first 6 months after diagnosis, 6 months from exactly 6 months on', () => {
-    const within = assessOne({ findings: { 'mri-necrosis-sign': true, 'necrotic-extent': 10, 'xray-abnormal': false }, diagnosisDate: '2026-05-22' }).h;
-    expect(within.followUp).toMatchObject({ modality: 'MR', intervalMonths: 3 });
-    const after = assessOne({ findings: { 'mri-necrosis-sign': true, 'necrotic-extent': 10, 'xray-abnormal': false }, diagnosisDate: '2026-05-21' }).h;
-    expect(after.followUp.intervalMonths).toBe(6);
+  it('3 months when the newest study fell in the first 6 months after diagnosis, 6 months from exactly 6 months on', () => {
+    const mri = { 'mri-necrosis-sign': true, 'necrotic-extent': 10, 'xray-abnormal': false };
+    const study = [{ modality: 'MR' as const, date: '2026-10-01' }];
+    const within = assessOne({ findings: mri, imaging: study, diagnosisDate: '2026-04-02' }).h;
+    expect(within.followUp).toMatchObject({ modality: 'MR', intervalMonths: 3, due: '2027-01-01' });
+    const atSix = assessOne({ findings: mri, imaging: study, diagnosisDate: '2026-04-01' }).h;
+    expect(atSix.followUp).toMatchObject({ intervalMonths: 6, due: '2027-04-01' });
+    // A 3-monthly study missed early on stays overdue once the 6-month mark has passed (interpretation, spec 8).
+    const missed = assessOne({ findings: mri, imaging: [{ modality: 'MR', date: '2026-05-01' }], diagnosisDate: '2026-04-20' }).h;
+    expect(missed.followUp).toMatchObject({ intervalMonths: 3, due: '2026-08-01', overdue: true });
   });
 
   it('12 months once the same stage is seen on studies spanning 12 months; an imaging risk factor keeps 3', () => {

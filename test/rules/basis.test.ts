@@ -61,7 +61,7 @@ describe('stages and intervals the seeds do not pin down', () => {
     }
   });
   it('"first 6 months" and "stable = 12 months" of the follow-up interval are interpretation (FAQ: "at the beginning", "more stable")', () => {
-    const first = rules.followUp.interval.find((r) => r.reason.startsWith('First 6 months'));
+    const first = rules.followUp.interval.find((r) => r.reason.includes('first 6 months'));
     const stable = rules.followUp.interval.find((r) => r.months === 12);
     expect(first?.basis).toBe('interpretation');
     expect(stable?.basis).toBe('interpretation');
