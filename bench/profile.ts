@@ -40,7 +40,8 @@ if (scenario === 'c') {
   body = Buffer.from(JSON.stringify(patientViewRequest(patientId, { prefetch: buildPrefetch(resources, FALLBACK_TEMPLATES, patientId) })));
 }
 const startedAt = Date.now();
-const figures = await drive({ url: service.url + path, body, seconds, connections: scenario === 'c' ? 10 : 10, ...(scenario === 'c' ? { rate: 40 } : {}) });
+const connections = Number(process.env['PROFILE_CONNECTIONS'] ?? (scenario === 'c' ? 2 : 10));
+const figures = await drive({ url: service.url + path, body, seconds, connections, ...(scenario === 'c' ? { rate: 10 } : {}) });
 console.log(`(${scenario}) ${figures.reqPerSec.toFixed(0)} req/s, p50 ${String(figures.p50)} ms, p99 ${String(figures.p99)} ms, non-2xx ${String(figures.non2xx)}`);
 for (const child of children) await stopChild(child);
 cleanup();

@@ -33,7 +33,8 @@ import { checkCardRules } from '../src/cds-hooks/card.js';
 const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 10);
 const WARMUP_SECONDS = Math.max(1, Math.round(SECONDS / 3));
 /** Floor and service alternate in this many rounds of SECONDS / ROUNDS each. */
-const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 4);
+// autocannon stops on its whole-second tick, so SECONDS / ROUNDS should be a whole number.
+const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 5);
 const CONNECTIONS = 10;
 /**
  * autocannon's overallRate is a per-second quota per connection: each connection sends back to
