@@ -7,7 +7,7 @@ import type { Card, OverrideReasonCoding, Suggestion } from '../cds-hooks/card.j
 import type { Assessment, OrderCheck } from '../engine/types.js';
 import { finishCard, guidelineLinks, overrideReason, type CardContext, type CardDraft } from './context.js';
 import { walkingAidDeviceRequest, walkingAidName, type WalkingAid } from './resources.js';
-import { capitalise, clip, hipsPhrase, theHips } from './vocabulary.js';
+import { capitalise, clip, hipsPhrase, ownWord, theHips } from './vocabulary.js';
 
 export function orderCards(checks: readonly OrderCheck[], assessment: Assessment, ctx: CardContext): Card[] {
   // clinical-spec.md section 11: every check applies to a patient with ONFH in scope only.
@@ -54,7 +54,7 @@ const KIND_NAME: Readonly<Record<string, string>> = {
 /** What the order is, for the summary: its own words, or the display name of a bare code. */
 export function orderName(display: string): string {
   const bare = display.trim().toLowerCase();
-  return capitalise(KIND_NAME[bare] ?? display.trim());
+  return capitalise(ownWord(KIND_NAME, bare) ?? display.trim());
 }
 
 /** Does the order's own wording already name a side ("BMAC injection, right hip")? */

@@ -15,7 +15,7 @@ import {
   imagingServiceRequest, planImaging, referralServiceRequest, studyName, type ImagingNeed, type ImagingOrder,
 } from './resources.js';
 import {
-  MODALITY, MODALITY_GROUP_ORDER, capitalise, cell, clip, grade, hipName, hipsPhrase, sentence, sizeText, stageText, theHips,
+  MODALITY, MODALITY_GROUP_ORDER, capitalise, cell, clip, grade, hipName, hipsPhrase, ownWord, sentence, sizeText, stageText, theHips,
   type HipSide, type ModalityGroup,
 } from './vocabulary.js';
 
@@ -172,10 +172,17 @@ function surgicalEvaluationCard(a: Assessment, ctx: CardContext): CardDraft | un
     ...hip.surgicalEvaluation.reasons.map((r) => `- ${r}`),
     '',
   ]);
+  // Clinical review C1: when 7.2 also says conservative care (a contraindication to surgery, both
+  // hips, age), say so here, so this card and the summary card do not read as contradicting.
+  const careWhy = a.conservativeCare.reasons.map((r) => words(r, CONSERVATIVE_CARE_TEXT)).join('; ');
+  const alsoConservative = a.conservativeCare.indicated
+    ? [`**Conservative care also applies**${careWhy === '' ? '' : `: ${careWhy}`} (TCM). Weigh both with the surgeon.`, '']
+    : [];
   return {
     summary: clip(summary),
     detail: [
       ...lines,
+      ...alsoConservative,
       'Refer to an orthopaedic surgeon for surgical evaluation.',
       '',
       '_Sources: TCM (signs of progression needing surgical intervention); GL2025 Table 4 and SMALL (ARCO 3B–4 with pain or loss of function: joint replacement to discuss); FAQ (progression on serial imaging)._',
@@ -365,7 +372,7 @@ const PROGRESSION_TEXT: Readonly<Record<string, string>> = {
 
 /** Engine reason codes such as "early-stage" read as words; free text passes through. */
 function words(reason: string, known: Readonly<Record<string, string>> = {}): string {
-  const text = known[reason];
+  const text = ownWord(known, reason);
   if (text !== undefined) return text;
   return /^[a-z0-9]+(-[a-z0-9]+)+$/.test(reason) ? reason.replace(/-/g, ' ') : reason;
 }
@@ -427,7 +434,7 @@ function summaryCard(a: Assessment, ctx: CardContext): CardDraft {
   }
   const notes = noteLines(a);
   if (notes.length > 0) sections.push(['**Notes**', ...notes].join('\n'));
-  const risks = a.riskFactors.filter((r) => r.id !== 'corticosteroid-exposure').map((r) => RISK_FACTOR_TEXT[r.id] ?? words(r.id));
+  const risks = a.riskFactors.filter((r) => r.id !== 'corticosteroid-exposure').map((r) => ownWord(RISK_FACTOR_TEXT, r.id) ?? words(r.id));
   if (risks.length > 0) sections.push(`**Risk factors to address**: ${[...new Set(risks)].join(', ')}.`);
   if (a.dataGaps.length > 0) sections.push(['**Data to complete**', ...a.dataGaps.map((g) => `- ${sentence(g.message)}`)].join('\n'));
   sections.push('_GRADE (GL2025 Table 1): evidence A high to D very low; strength 1 strong, 2 weak, 3 no clear recommendation._');

@@ -124,3 +124,11 @@ export function sentence(text: string): string {
 export function capitalise(text: string): string {
   return text.charAt(0).toUpperCase() + text.slice(1);
 }
+
+/**
+ * A table look-up that only sees the table's own keys: order text such as "constructor" or
+ * "toString" must not reach Object.prototype (found by property testing).
+ */
+export function ownWord(table: Readonly<Record<string, string>>, key: string): string | undefined {
+  return Object.hasOwn(table, key) ? table[key] : undefined;
+}

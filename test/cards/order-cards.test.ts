@@ -87,6 +87,13 @@ describe('order cards', () => {
     }]);
   });
 
+  it('order text that names an Object.prototype member ("constructor", "toString") is just text (found by property testing)', () => {
+    for (const display of ['constructor', 'toString', '__proto__']) {
+      const [card] = cardsFor([{ ...alendronate, order: { ...alendronate.order, display } }]);
+      expect(card?.summary.startsWith(`${display.charAt(0).toUpperCase()}${display.slice(1)}: not recommended for ONFH`)).toBe(true);
+    }
+  });
+
   it('a draft with no id still gets its warning, but no delete button that could not name it (found by fuzzing)', () => {
     const noId = { ...alendronate, order: { ...alendronate.order, id: '' } };
     const [card] = cardsFor([noId]);

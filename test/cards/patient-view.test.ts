@@ -401,6 +401,8 @@ describe('patient-view: both hips', () => {
       '**Left hip** (ARCO 4 / Chinese V)',
       '- joint space narrowing, Harris Hip Score 55',
       '',
+      '**Conservative care also applies**: ARCO 3 or worse with both hips affected; over 65 with pain that is not severe; a reason the cards do not know (TCM). Weigh both with the surgeon.',
+      '',
       'Refer to an orthopaedic surgeon for surgical evaluation.',
       '',
       SURGICAL_SOURCES,
