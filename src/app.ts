@@ -48,6 +48,7 @@ export async function buildApp(config: Config, options: BuildAppOptions = {}): P
     // One line per hook call is written by the hook route; per-request lines would double it on the hot path.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: config.BODY_LIMIT_BYTES,
+    trustProxy: config.TRUST_PROXY,
     // server.ts sets the request and headers timeouts; Node enforces them on each sweep of its
     // connections, every 30 s by default, so sweep every second for a timeout to mean what it says.
     http: { connectionsCheckingInterval: 1000 },

@@ -51,6 +51,15 @@ export const ConfigSchema = z
     /** Requests per client per RATE_LIMIT_WINDOW_MS → 429 above it. */
     RATE_LIMIT_MAX: int(1, 1_000_000).default(600),
     RATE_LIMIT_WINDOW_MS: int(1000, 3_600_000).default(60_000),
+    /**
+     * Behind a load balancer or ingress: which proxies to trust for the client address
+     * (X-Forwarded-For), used by the per-client rate limit when a caller has no JWT. `false`
+     * (default), `true` (trust every hop), or comma-separated addresses/CIDRs of the proxies.
+     */
+    TRUST_PROXY: z
+      .string()
+      .default('false')
+      .transform((v): boolean | string => (v === 'true' ? true : v === 'false' ? false : v)),
     /** Server timeouts (slow clients). */
     REQUEST_TIMEOUT_MS: int(1000, 600_000).default(30_000),
     HEADERS_TIMEOUT_MS: int(1000, 600_000).default(10_000),

@@ -41,3 +41,11 @@ describe('README configuration table', () => {
     expect(missing).toEqual([]);
   });
 });
+
+describe('TRUST_PROXY', () => {
+  it('is off by default, and reads true or a list of proxy addresses', () => {
+    expect(loadConfig({}).TRUST_PROXY).toBe(false);
+    expect(loadConfig({ TRUST_PROXY: 'true' }).TRUST_PROXY).toBe(true);
+    expect(loadConfig({ TRUST_PROXY: '10.0.0.0/8,127.0.0.1' }).TRUST_PROXY).toBe('10.0.0.0/8,127.0.0.1');
+  });
+});

@@ -22,7 +22,7 @@ describe('OpenAPI document', () => {
     const doc = res.json<OpenApi>();
     expect(doc.openapi).toMatch(/^3\./);
     const call = doc.paths['/cds-services/{id}']?.post;
-    expect(Object.keys(call?.responses ?? {}).sort()).toEqual(['200', '400', '404', '412', '413', '500']);
+    expect(Object.keys(call?.responses ?? {}).sort()).toEqual(['200', '400', '401', '404', '412', '413', '429', '500', '503']);
     expect(call?.requestBody).toBeDefined();
     expect(Object.keys(doc.paths['/cds-services/{id}/feedback']?.post?.responses ?? {})).toContain('400');
     expect(doc.paths['/cds-services']?.get?.responses['200']).toBeDefined();
