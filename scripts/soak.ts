@@ -102,10 +102,11 @@ async function main(): Promise<void> {
     const early = steady.slice(0, third);
     const late = steady.slice(-third);
     if (early.length === 0 || late.length === 0) throw new Error('no samples after warm-up: run longer');
-    const rssEarly = median(early.map((s) => s.rssMb));
-    const rssLate = median(late.map((s) => s.rssMb));
-    const heapEarly = median(early.map((s) => s.heapAfterGcMb));
-    const heapLate = median(late.map((s) => s.heapAfterGcMb));
+    const tenth = (x: number): number => Math.round(x * 10) / 10;
+    const rssEarly = tenth(median(early.map((s) => s.rssMb)));
+    const rssLate = tenth(median(late.map((s) => s.rssMb)));
+    const heapEarly = tenth(median(early.map((s) => s.heapAfterGcMb)));
+    const heapLate = tenth(median(late.map((s) => s.heapAfterGcMb)));
     const rssGrowth = (rssLate - rssEarly) / rssEarly;
     const heapGrowth = (heapLate - heapEarly) / heapEarly;
     const maxRss = Math.max(...samples.map((s) => s.rssMb));
