@@ -61,16 +61,25 @@ function setStageFacts(rules: LoadedRules, facts: MutableFacts, arco: ArcoStage 
 const modalityFamily = (m: string): string => (m === 'CR' || m === 'DX' ? 'XR' : m);
 
 /** Stage at each imaging date of the hip, from the findings observed up to that date (spec 8). */
+/** Most imaging dates per hip the stage history looks at (the newest ones). */
+export const MAX_HISTORY_STUDIES = 100;
+
 function stageHistory(rules: LoadedRules, patient: MutableFacts, hip: HipFacts, otherMri: boolean): StageAtDate[] {
   const history: StageAtDate[] = [];
   const seen = new Set<string>();
   // One facts object refilled per study: hipRuleFacts writes every built-in fact and the derived
   // ones are recomputed, so nothing of the previous date survives (and nothing is allocated).
   const reused = rules.newFacts();
-  for (const study of hip.imaging) {
+  const studies = hip.imaging.filter((study) => {
     const key = `${study.date}|${modalityFamily(study.modality)}`;
-    if (seen.has(key)) continue;
+    if (seen.has(key)) return false;
     seen.add(key);
+    return true;
+  });
+  // Each date re-reads the hip's whole finding history, so the history is bounded to the newest
+  // MAX_HISTORY_STUDIES dates: a real hip has a few dozen studies at most, and a hostile body of
+  // thousands must not hold the event loop for a second (found by the robustness bench).
+  for (const study of studies.slice(-MAX_HISTORY_STUDIES)) {
     const facts = hipRuleFacts(patient, hip, { asOf: study.date, current: false, contralateralMriOnRecord: otherMri }, reused);
     applyDerived(rules, facts, 'findings');
     const staged = stageFacts(rules, facts);

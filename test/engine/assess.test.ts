@@ -5,6 +5,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { BUNDLED_RULES_DIR } from '../../src/config.js';
 import { assess } from '../../src/engine/index.js';
+import { MAX_HISTORY_STUDIES } from '../../src/engine/assess.js';
 import type { Assessment, HipAssessment, ModalityId } from '../../src/engine/index.js';
 import type { LoadedRules } from '../../src/rules/index.js';
 import { loadRules } from '../../src/rules/index.js';
@@ -116,6 +117,21 @@ describe('staging (clinical-spec.md 4)', () => {
     const outdated = assessOne({ findings: { 'collapse-depth': 3 }, recordedStage: recorded });
     expect(outdated.h.stage).toMatchObject({ arco: '3B', source: 'computed' });
     expect(gapCodes(outdated.a)).toContain('stage-outdated');
+  });
+
+  it('stage history looks at the newest 100 imaging dates of a hip, however many are sent', () => {
+    // 2,000 studies and 2,000 findings on one hip: before the bound this re-read the whole finding
+    // history for every date (quadratic; about a second of event loop for a 4 MB body).
+    const day = (i: number) => new Date(Date.UTC(2015, 0, 1) + i * 86_400_000).toISOString().slice(0, 10);
+    const n = 2000;
+    const { h } = assessOne({
+      history: Array.from({ length: n }, (_, i) => ({ finding: 'xray-abnormal' as const, value: true, date: day(i) })),
+      imaging: Array.from({ length: n }, (_, i) => ({ modality: 'DX' as const, date: day(i) })),
+    });
+    expect(h.stage.history).toHaveLength(MAX_HISTORY_STUDIES);
+    expect(h.stage.history?.at(-1)?.date).toBe(day(n - 1));
+    expect(h.stage.history?.[0]?.date).toBe(day(n - MAX_HISTORY_STUDIES));
+    expect(h.stage.arco).toBe('2');
   });
 
   it('stage history per imaging date from the findings observed up to that date', () => {
