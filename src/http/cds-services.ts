@@ -66,6 +66,16 @@ type IdParams = z.infer<typeof IdParamsSchema>;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
+/** Answers every POST under /cds-services/{id} can give besides its own (OpenAPI only: bodies are OperationOutcomes). */
+const CALL_OUTCOMES = {
+  401: outcomeResponse('No valid CDS client JWT (AUTH_MODE=jwt); the body says only "Unauthorized"'),
+  404: outcomeResponse('Unknown service'),
+  413: outcomeResponse('Body larger than BODY_LIMIT_BYTES'),
+  429: outcomeResponse('Rate limit of this CDS client exceeded; see Retry-After'),
+  500: outcomeResponse('Internal Server Error'),
+  503: outcomeResponse('Shedding load or shutting down; see Retry-After'),
+};
+
 export function registerCdsServiceRoutes(app: FastifyInstance, options: CdsRoutesOptions): void {
   const { config, services, decide, now } = options;
   const byId = new Map(services.map((s) => [s.id, s]));
@@ -110,13 +120,8 @@ export function registerCdsServiceRoutes(app: FastifyInstance, options: CdsRoute
         response: {
           200: responseSchema(CardsResponseSchema, 'Cards; an empty array when there is no guidance'),
           400: outcomeResponse('Malformed request; the issue text names the field'),
-          401: outcomeResponse('No valid CDS client JWT (AUTH_MODE=jwt); the body says only "Unauthorized"'),
-          404: outcomeResponse('Unknown service'),
+          ...CALL_OUTCOMES,
           412: outcomeResponse('Required FHIR data neither prefetched nor fetchable; the issues name the prefetch keys'),
-          413: outcomeResponse('Body larger than BODY_LIMIT_BYTES'),
-          429: outcomeResponse('Rate limit of this CDS client exceeded; see Retry-After'),
-          503: outcomeResponse('Shedding load or shutting down; see Retry-After'),
-          500: outcomeResponse('Internal Server Error'),
         },
       },
       validatorCompiler: zodValidatorCompiler,
@@ -198,12 +203,7 @@ export function registerCdsServiceRoutes(app: FastifyInstance, options: CdsRoute
         response: {
           200: responseSchema(z.object({}), 'Feedback received'),
           400: outcomeResponse('Malformed feedback; the issue text names the field'),
-          401: outcomeResponse('No valid CDS client JWT (AUTH_MODE=jwt); the body says only "Unauthorized"'),
-          404: outcomeResponse('Unknown service'),
-          413: outcomeResponse('Body larger than BODY_LIMIT_BYTES'),
-          429: outcomeResponse('Rate limit of this CDS client exceeded; see Retry-After'),
-          503: outcomeResponse('Shedding load or shutting down; see Retry-After'),
-          500: outcomeResponse('Internal Server Error'),
+          ...CALL_OUTCOMES,
         },
       },
       validatorCompiler: zodValidatorCompiler,
