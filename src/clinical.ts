@@ -31,7 +31,12 @@ export function decideCards(rules: LoadedRules, input: CdsDecisionInput): readon
   const facts = extractFacts({ patientId: input.record.patientId, resources: input.record.resources }, rules.valueSets, now);
   if (!facts.inScope) return []; // clinical-spec.md 1: silence for the out-of-scope patient
   const assessment = assess(facts, rules, now);
-  const ctx: CardContext = { patientId: facts.patientId, ruleSets: assessment.rules, guideline: GUIDELINE };
+  const ctx: CardContext = {
+    patientId: facts.patientId,
+    ruleSets: assessment.rules,
+    guideline: GUIDELINE,
+    imagingOrders: rules.valueSets.imagingOrders,
+  };
   if (input.hook === 'patient-view') return patientViewCards(assessment, ctx);
 
   const { orders, notes } = classifyDraftOrders(draftsToCheck(input), rules.valueSets, input.record.resources);

@@ -3,6 +3,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { RULES_EXTENSION_KEY, type Card, type Link, type OverrideReasonCoding, type Suggestion } from '../cds-hooks/card.js';
+import type { OrderableStudy } from './resources.js';
 import { SYSTEM } from './vocabulary.js';
 
 export interface RuleSetRef {
@@ -14,6 +15,8 @@ export interface CardContext {
   readonly patientId: string;
   /** The rule sets behind patient-view cards (order cards name the rule of their check). */
   readonly ruleSets: readonly RuleSetRef[];
+  /** Orderable follow-up study codes, from the value sets (rules/valuesets imaging-order), in file order. */
+  readonly imagingOrders: readonly OrderableStudy[];
   /** e.g. { label: "Non-surgical ONFH guideline 2025", url: "https://…" }. */
   readonly guideline: { readonly label: string; readonly url?: string };
   /** Injectable for deterministic tests; default crypto.randomUUID. */

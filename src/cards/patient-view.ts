@@ -15,7 +15,7 @@ import {
   imagingServiceRequest, planImaging, referralServiceRequest, studyName, type ImagingNeed, type ImagingOrder,
 } from './resources.js';
 import {
-  MODALITY, MODALITY_GROUP_ORDER, capitalise, cell, clip, grade, hipName, hipsPhrase, ownWord, sentence, sizeText, stageText, theHips,
+  MODALITY, MODALITY_GROUP_ORDER, SYSTEM, capitalise, cell, clip, grade, hipName, hipsPhrase, ownWord, sentence, sizeText, stageText, theHips,
   type HipSide, type ModalityGroup,
 } from './vocabulary.js';
 
@@ -62,7 +62,7 @@ function shortStudy(need: ImagingNeed, manyHips: boolean): string {
 function orderSuggestion(order: ImagingOrder, patientId: string): Omit<Suggestion, 'uuid'> {
   return {
     label: `Order ${order.name}`,
-    actions: [{ type: 'create', description: `Create a draft order: ${order.name}; LOINC ${order.loinc}; reason: ONFH`, resource: imagingServiceRequest(order, patientId) }],
+    actions: [{ type: 'create', description: `Create a draft order: ${order.name}; ${order.coding.system === SYSTEM.loinc ? 'LOINC ' : ''}${order.coding.code}; reason: ONFH`, resource: imagingServiceRequest(order, patientId) }],
   };
 }
 
@@ -117,7 +117,7 @@ function imagingOverdueCard(a: Assessment, ctx: CardContext): { draft: CardDraft
   const needs = overdue.map(followUpNeed);
   // An MRI that is due anyway also takes in a gap's MRI (one bilateral study rather than two).
   const gapNeeds = needs.some((n) => n.modality === 'MR') ? gapImagingNeeds(a).filter((g) => g.need.modality === 'MR') : [];
-  const { orders, unorderable } = planImaging([...needs, ...gapNeeds.map((g) => g.need)]);
+  const { orders, unorderable } = planImaging([...needs, ...gapNeeds.map((g) => g.need)], ctx.imagingOrders);
 
   const many = a.hips.length > 1;
   const neverImaged = overdue.every((h) => h.followUp.lastStudy === null);
@@ -458,7 +458,7 @@ function dataGapCard(a: Assessment, ctx: CardContext, alreadyOrdered: readonly I
 
   const lines = imaging.map((g) => `- ${g.line}`);
   if (sideUnknown) lines.push('- **Side not recorded**: the ONFH diagnosis names no hip. Record the side on the Condition (code or body site) so findings, follow-up and orders can be attributed.');
-  const { orders } = planImaging(imaging.map((g) => g.need));
+  const { orders } = planImaging(imaging.map((g) => g.need), ctx.imagingOrders);
 
   let summary: string;
   const one = imaging[0];

@@ -64,8 +64,8 @@ export type StudySide = 'left' | 'right' | 'both';
 export interface ImagingOrder {
   readonly modality: StudyModality;
   readonly side: StudySide;
-  /** LOINC orderable (clinical-spec.md section 9). */
-  readonly loinc: string;
+  /** The orderable code (rules/valuesets imaging-order: LOINC by default, a site's own codes if it adds them). */
+  readonly coding: { readonly system: string; readonly code: string };
   /** "MRI of the right hip", for labels and text. */
   readonly name: string;
   /** The affected hips this study is for (the reason), and a note when it images another hip. */
@@ -82,13 +82,13 @@ export interface ImagingNeed {
   readonly note?: string;
 }
 
-const LOINC: Readonly<Record<StudyModality, Partial<Record<StudySide, string>>>> = {
-  // XR pelvis and hip, AP and frog lateral: the two views clinical-spec.md section 8 asks for.
-  XR: { both: '30770-2' },
-  MR: { both: '36017-2', left: '36020-6', right: '36022-2' },
-  // No bilateral CT orderable in section 9: both hips take two orders.
-  CT: { left: '36018-0', right: '36021-4' },
-};
+/** An orderable follow-up study code of the value sets (src/facts/valuesets.ts ImagingOrderCode). */
+export interface OrderableStudy {
+  readonly modality: StudyModality;
+  readonly side: 'left' | 'right' | 'bilateral';
+  readonly system: string;
+  readonly code: string;
+}
 
 export function studyName(modality: StudyModality, side: StudySide | 'unknown'): string {
   const where = side === 'both' ? 'both hips' : side === 'unknown' ? 'the hip (side not recorded)' : `the ${side} hip`;
@@ -104,15 +104,20 @@ export function studyName(modality: StudyModality, side: StudySide | 'unknown'):
  * one bilateral MRI when both sides (or an unrecorded side) need one. A CT of a hip of unrecorded
  * side cannot be ordered (no code for it): it is returned in `unorderable`.
  */
-export function planImaging(needs: readonly ImagingNeed[]): { orders: ImagingOrder[]; unorderable: ImagingNeed[] } {
+export function planImaging(
+  needs: readonly ImagingNeed[],
+  orderable: readonly OrderableStudy[],
+): { orders: ImagingOrder[]; unorderable: ImagingNeed[] } {
   const orders: ImagingOrder[] = [];
   const unorderable: ImagingNeed[] = [];
   const add = (modality: StudyModality, side: StudySide, group: readonly ImagingNeed[]): void => {
-    const loinc = LOINC[modality][side];
-    if (loinc === undefined || group.length === 0) return;
+    // The first code of that modality and side in the value set (clinical-spec.md 9; a site's own first).
+    const code = orderable.find((o) => o.modality === modality && o.side === (side === 'both' ? 'bilateral' : side));
+    if (code === undefined || group.length === 0) return;
+    const coding = { system: code.system, code: code.code };
     const forHips = [...new Map(group.map((n) => [n.forHip.side, n.forHip])).values()];
     const notes = [...new Set(group.flatMap((n) => (n.note === undefined ? [] : [n.note])))];
-    orders.push({ modality, side, loinc, name: studyName(modality, side), forHips, ...(notes.length > 0 ? { note: notes.join(' ') } : {}) });
+    orders.push({ modality, side, coding, name: studyName(modality, side), forHips, ...(notes.length > 0 ? { note: notes.join(' ') } : {}) });
   };
 
   const xr = needs.filter((n) => n.modality === 'XR');
@@ -140,7 +145,7 @@ export function imagingServiceRequest(order: ImagingOrder, patientId: string): A
     status: 'draft',
     intent: 'order',
     category: [{ coding: [{ system: SYSTEM.snomed, code: '363679005', display: 'Imaging' }] }],
-    code: { coding: [{ system: SYSTEM.loinc, code: order.loinc }], text: order.name },
+    code: { coding: [order.coding], text: order.name },
     subject: { reference: `Patient/${patientId}` },
     ...onfhReason(order.forHips),
     ...(order.note === undefined ? {} : { note: [{ text: order.note }] }),

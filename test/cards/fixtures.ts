@@ -2,6 +2,8 @@
  * Hand-built Assessments for the card tests. The recommendation lists follow clinical-spec.md
  * section 5 (GRADE per modality, status by stage); each patient then states only what differs.
  */
+import { BUNDLED_RULES_DIR } from '../../src/config.js';
+import { loadRules } from '../../src/rules/index.js';
 import type {
   Assessment, DataGap, FollowUp, HipAssessment, HipStage, ModalityId, OrderCheck, Recommendation, RecommendationStatus,
 } from '../../src/engine/types.js';
@@ -29,11 +31,15 @@ export function u(n: number): string {
   return `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
 }
 
+/** The orderable study codes of the bundled value sets (rules/valuesets/imaging.json), as the service passes them. */
+export const IMAGING_ORDERS = (await loadRules(BUNDLED_RULES_DIR)).valueSets.imagingOrders;
+
 export function context(patientId: string, overrides: Partial<CardContext> = {}): CardContext {
   return {
     patientId,
     ruleSets: RULE_SETS,
     guideline: { label: 'Non-surgical ONFH guideline 2025', url: GUIDELINE_URL },
+    imagingOrders: IMAGING_ORDERS,
     uuid: uuidSequence(),
     ...overrides,
   };

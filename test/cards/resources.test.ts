@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { onfhReason, planImaging, type ImagingNeed } from '../../src/cards/resources.js';
 import { clip, hipsPhrase, theHips } from '../../src/cards/vocabulary.js';
+import { IMAGING_ORDERS } from './fixtures.js';
 import type { HipAssessment } from '../../src/engine/types.js';
 
 type Hip = Pick<HipAssessment, 'side' | 'etiology' | 'conditions'>;
@@ -13,7 +14,7 @@ const left: Hip = { side: 'left', etiology: 'non-traumatic', conditions: ['Condi
 const unknown: Hip = { side: 'unknown', etiology: 'non-traumatic', conditions: ['Condition/u'] };
 const need = (modality: ImagingNeed['modality'], side: ImagingNeed['side'], forHip: Hip): ImagingNeed => ({ modality, side, forHip });
 const plan = (needs: ImagingNeed[]): [string, string, string[]][] =>
-  planImaging(needs).orders.map((o) => [o.loinc, o.name, o.forHips.map((h) => h.side)]);
+  planImaging(needs, IMAGING_ORDERS).orders.map((o) => [o.coding.code, o.name, o.forHips.map((h) => h.side)]);
 
 describe('planImaging: as few orders as possible, each with its LOINC code', () => {
   it('radiographs are always one bilateral series (30770-2, AP and frog-leg lateral)', () => {
@@ -34,13 +35,20 @@ describe('planImaging: as few orders as possible, each with its LOINC code', () 
       ['36021-4', 'CT of the right hip', ['right']],
       ['36018-0', 'CT of the left hip', ['right']],
     ]);
-    const { orders, unorderable } = planImaging([need('CT', 'unknown', unknown)]);
+    const { orders, unorderable } = planImaging([need('CT', 'unknown', unknown)], IMAGING_ORDERS);
     expect(orders).toStrictEqual([]);
     expect(unorderable).toStrictEqual([need('CT', 'unknown', unknown)]);
   });
 });
 
 describe('onfhReason', () => {
+  it('a site that lists its own orderable code first gets it on the order; a study with no code is not offered', () => {
+    const site = [{ modality: 'XR' as const, side: 'bilateral' as const, system: 'http://hospital.example.org/cdm', code: 'RAD-HIP-2V' }, ...IMAGING_ORDERS];
+    const { orders } = planImaging([need('XR', 'both', right)], site);
+    expect(orders.map((o) => o.coding)).toStrictEqual([{ system: 'http://hospital.example.org/cdm', code: 'RAD-HIP-2V' }]);
+    expect(planImaging([need('MR', 'right', right)], site.filter((o) => o.modality !== 'MR')).orders).toStrictEqual([]);
+  });
+
   it('SNOMED 203476003 always; ICD-10-CM only where the etiology fixes the code (M87.15x drugs, M87.25x trauma)', () => {
     expect(onfhReason([{ side: 'left', etiology: 'drug-associated', conditions: [] }, { side: 'unknown', etiology: 'traumatic', conditions: [] }, right])).toStrictEqual({
       reasonCode: [

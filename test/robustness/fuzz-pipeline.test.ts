@@ -50,6 +50,7 @@ describe('the pure pipeline under fuzzing', () => {
       patientId: chart.patientId,
       ruleSets: rules.active,
       guideline: { label: 'Non-surgical ONFH guideline 2025' },
+      imagingOrders: rules.valueSets.imagingOrders,
     });
     const run = (doc: Json) => {
       const input = (doc ?? {}) as { resources?: unknown; drafts?: unknown };
