@@ -69,15 +69,16 @@ export async function buildApp(config: Config, options: BuildAppOptions = {}): P
   await registerSecurity(app, config, options.security);
   await registerMetrics(app, config);
 
+  const now = options.now ?? (() => new Date());
   registerHealthRoutes(app, () => securityStatus(app));
   registerCdsServiceRoutes(app, {
     config,
     services: options.services ?? ONFH_SERVICES,
     decide: options.decide ?? clinicalDecider(rules),
-    now: options.now ?? (() => new Date()),
+    now,
     onFeedback: options.onFeedback,
   });
-  registerClinicalRoutes(app, rules, options.now ?? (() => new Date()));
+  registerClinicalRoutes(app, rules, now);
   registerOpenApiRoute(app);
   return app;
 }

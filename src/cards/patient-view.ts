@@ -174,9 +174,8 @@ function surgicalEvaluationCard(a: Assessment, ctx: CardContext): CardDraft | un
   ]);
   // Clinical review C1: when 7.2 also says conservative care (a contraindication to surgery, both
   // hips, age), say so here, so this card and the summary card do not read as contradicting.
-  const careWhy = a.conservativeCare.reasons.map((r) => words(r, CONSERVATIVE_CARE_TEXT)).join('; ');
   const alsoConservative = a.conservativeCare.indicated
-    ? [`**Conservative care also applies**${careWhy === '' ? '' : `: ${careWhy}`} (TCM). Weigh both with the surgeon.`, '']
+    ? [`**Conservative care also applies**${conservativeCareWhy(a)} (TCM). Weigh both with the surgeon.`, '']
     : [];
   return {
     summary: clip(summary),
@@ -371,6 +370,12 @@ const PROGRESSION_TEXT: Readonly<Record<string, string>> = {
 };
 
 /** Engine reason codes such as "early-stage" read as words; free text passes through. */
+/** ": early stage (ARCO 1–2), …": which of clinical-spec.md 7.2's conditions applied, in words ("" when none is named). */
+function conservativeCareWhy(a: Assessment): string {
+  const why = a.conservativeCare.reasons.map((r) => words(r, CONSERVATIVE_CARE_TEXT)).join('; ');
+  return why === '' ? '' : `: ${why}`;
+}
+
 function words(reason: string, known: Readonly<Record<string, string>> = {}): string {
   const text = ownWord(known, reason);
   if (text !== undefined) return text;
@@ -423,8 +428,7 @@ function summaryCard(a: Assessment, ctx: CardContext): CardDraft {
 
   const sections: string[] = [table.join('\n')];
   if (a.conservativeCare.indicated) {
-    const why = a.conservativeCare.reasons.map((r) => words(r, CONSERVATIVE_CARE_TEXT)).join('; ');
-    sections.push(`**Conservative care is the indicated path**${why === '' ? '' : `: ${why}`} (TCM).`);
+    sections.push(`**Conservative care is the indicated path**${conservativeCareWhy(a)} (TCM).`);
   }
   for (const status of STATUS_ORDER) {
     let lines: string[];
