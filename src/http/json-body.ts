@@ -4,6 +4,7 @@
  * before anything is built, so a body of 100 000 nested arrays costs a scan, not a stack.
  */
 import type { FastifyInstance } from 'fastify';
+import secureJson from 'secure-json-parse';
 import { badRequest } from '../fhir/operation-outcome.js';
 
 /**
@@ -35,23 +36,28 @@ export function jsonDepthExceeds(text: string, limit: number): boolean {
   return false;
 }
 
+/**
+ * A request body's text → its value, as the route handlers get it; throws the 400 OperationOutcomeError
+ * that names what is wrong (nesting deeper than `maxDepth`, empty, not JSON, a `__proto__` or
+ * `constructor` key: prototype-poisoning checks as Fastify's own parser makes them).
+ */
+export function parseJsonBody(text: string, maxDepth: number): unknown {
+  if (jsonDepthExceeds(text, maxDepth)) throw badRequest(`body: JSON nesting deeper than ${maxDepth} levels (MAX_JSON_DEPTH)`);
+  try {
+    return secureJson.parse(text, undefined, { protoAction: 'error', constructorAction: 'error' });
+  } catch {
+    throw badRequest(text.trim() === '' ? 'body: is empty; a JSON object is expected' : 'body: is not valid JSON (or holds a __proto__ or constructor key)');
+  }
+}
+
 export function registerJsonBodyParser(app: FastifyInstance, maxDepth: number): void {
-  const parseJson = app.getDefaultJsonParser('error', 'error');
   app.removeContentTypeParser('application/json');
   // application/fhir+json too: POST /assessment takes a FHIR Bundle as FHIR clients send it.
-  app.addContentTypeParser(['application/json', 'application/fhir+json'], { parseAs: 'string' }, (request, body, done) => {
-    const text = typeof body === 'string' ? body : body.toString('utf8');
-    if (jsonDepthExceeds(text, maxDepth)) {
-      done(badRequest(`body: JSON nesting deeper than ${maxDepth} levels (MAX_JSON_DEPTH)`), undefined);
-      return;
+  app.addContentTypeParser(['application/json', 'application/fhir+json'], { parseAs: 'string' }, (_request, body, done) => {
+    try {
+      done(null, parseJsonBody(typeof body === 'string' ? body : body.toString('utf8'), maxDepth));
+    } catch (error) {
+      done(error as Error, undefined);
     }
-    void parseJson(request, text, (error, value) => {
-      if (error === null) {
-        done(null, value);
-        return;
-      }
-      // Fastify's parser refuses empty bodies, invalid JSON and __proto__/constructor keys alike.
-      done(badRequest(text.trim() === '' ? 'body: is empty; a JSON object is expected' : 'body: is not valid JSON (or holds a __proto__ or constructor key)'), undefined);
-    });
   });
 }
