@@ -12,6 +12,7 @@
  * re-runs itself under plain node on the emitted JavaScript.
  */
 import { spawnSync } from 'node:child_process';
+import type { FastifyBaseLogger } from 'fastify';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -37,9 +38,9 @@ async function measure(): Promise<void> {
   const request = SCENARIO === 'b' ? orderSignRequest(patientId, { prefetch }) : patientViewRequest(patientId, { prefetch });
   const bytes = Buffer.from(JSON.stringify(request));
   const service = ONFH_SERVICES.find((s) => s.hook === request.hook);
-  if (service === undefined) throw new Error(`no service for ${request.hook}`);
+  if (service === undefined) throw new Error(`no service for ${String(request.hook)}`);
   const rules = await loadRules(BUNDLED_RULES_DIR);
-  const silent = { info() {}, warn() {}, debug() {}, error() {} } as unknown as import('fastify').FastifyBaseLogger;
+  const silent = { info() {}, warn() {}, debug() {}, error() {} } as unknown as FastifyBaseLogger;
   const now = new Date('2026-11-21T12:00:00Z');
 
   const stages = ['body to string', 'JSON (depth scan + parse)', 'zod request', 'patient record', 'clinical decision', '  of which facts', '  of which assessment', 'serialise answer'] as const;
