@@ -113,8 +113,10 @@ export function readSites(valueSets: ValueSets, concepts: readonly unknown[]): S
 const PATIENT_REF = /(?:^|\/)Patient\/([^/]+)(?:\/_history\/[^/]*)?$/;
 
 /** The patient a resource is about, when it says so by a plain reference (urn:uuid: → undefined). */
-export function patientIdOf(resource: Record<string, unknown>): string | undefined {
+export function patientIdOf(resource: Record<string, unknown>, expected?: string): string | undefined {
   const ref = str(rec(resource.subject)?.reference) ?? str(rec(resource.patient)?.reference);
   if (ref === undefined || ref.length > 512) return undefined;
+  // `expected` ("Patient/<id>"): the usual case, read without the regex
+  if (ref === expected) return ref.slice(8);
   return PATIENT_REF.exec(ref)?.[1];
 }

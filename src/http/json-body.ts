@@ -1,50 +1,84 @@
 /**
- * The JSON body parser of the whole app: Fastify's own parser (prototype-poisoning checks kept),
- * preceded by a nesting-depth check. The depth is measured on the raw text in one linear pass,
+ * The JSON body parser of the whole app: a nesting-depth check and prototype-poisoning checks as
+ * Fastify's own parser makes them. The depth is measured on the raw text in one linear pass,
  * before anything is built, so a body of 100 000 nested arrays costs a scan, not a stack.
  */
 import type { FastifyInstance } from 'fastify';
 import secureJson from 'secure-json-parse';
 import { badRequest } from '../fhir/operation-outcome.js';
 
+/** What one scan of a JSON text found (see scanJson). */
+export type JsonScan = 'too-deep' | 'suspect-key' | 'plain';
+
+const POISON_KEYS = ['__proto__', 'constructor'];
+
 /**
- * Whether a JSON text nests `{`/`[` deeper than `limit`, stopping as soon as it does. String
- * contents are skipped with indexOf (most bytes of FHIR JSON are inside strings); a quote ends a
- * string unless an odd number of backslashes precedes it. An unterminated string stops the scan:
- * the parser refuses such a text anyway.
+ * Whether a string token `text[open..close]` (quotes included) may spell a key that prototype
+ * poisoning uses: `__proto__` or `constructor`, plainly or with escapes (at most 6 characters per
+ * letter, so the token is short and the check bounded).
  */
-export function jsonDepthExceeds(text: string, limit: number): boolean {
+function maySpellPoisonKey(text: string, open: number, close: number): boolean {
+  const length = close - open - 1;
+  if (length === 9 || length === 11) {
+    for (const key of POISON_KEYS) if (key.length === length && text.startsWith(key, open + 1)) return true;
+  }
+  if (length < 10 || length > 66) return false;
+  for (let k = open + 1; k < close; k++) if (text.charCodeAt(k) === 0x5c /* \ */) return true;
+  return false;
+}
+
+/**
+ * One linear pass over a JSON text, before anything is built from it:
+ * - 'too-deep' as soon as `{`/`[` nest deeper than `limit`;
+ * - 'suspect-key' when some string token may be a `__proto__` or `constructor` key (the parse
+ *   then takes secure-json-parse's full check, which decides);
+ * - 'plain' otherwise.
+ * String contents are skipped with indexOf (most bytes of FHIR JSON are inside strings); a quote
+ * ends a string unless an odd number of backslashes precedes it. An unterminated string stops the
+ * scan: the parser refuses such a text anyway.
+ */
+export function scanJson(text: string, limit: number): JsonScan {
   let depth = 0;
+  let suspect = false;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (c === 0x22 /* " */) {
       let close = i;
       for (;;) {
         close = text.indexOf('"', close + 1);
-        if (close < 0) return false;
+        if (close < 0) return suspect ? 'suspect-key' : 'plain';
         let backslash = close - 1;
         while (text.charCodeAt(backslash) === 0x5c /* \ */) backslash--;
         if ((close - 1 - backslash) % 2 === 0) break;
       }
+      if (!suspect && close - i < 68) suspect = maySpellPoisonKey(text, i, close);
       i = close;
     } else if (c === 0x7b /* { */ || c === 0x5b /* [ */) {
-      if (++depth > limit) return true;
+      if (++depth > limit) return 'too-deep';
     } else if (c === 0x7d /* } */ || c === 0x5d /* ] */) {
       depth--;
     }
   }
-  return false;
+  return suspect ? 'suspect-key' : 'plain';
+}
+
+/** Whether a JSON text nests `{`/`[` deeper than `limit` (scanJson's first answer). */
+export function jsonDepthExceeds(text: string, limit: number): boolean {
+  return scanJson(text, limit) === 'too-deep';
 }
 
 /**
  * A request body's text → its value, as the route handlers get it; throws the 400 OperationOutcomeError
- * that names what is wrong (nesting deeper than `maxDepth`, empty, not JSON, a `__proto__` or
- * `constructor` key: prototype-poisoning checks as Fastify's own parser makes them).
+ * that names what is wrong (nesting deeper than `maxDepth`, empty, not JSON, a `__proto__` key or a
+ * `constructor` key holding a `prototype`: the prototype-poisoning checks of Fastify's own parser).
+ * A text with no string that could spell such a key (the scan says so) is parsed by JSON.parse
+ * alone: secure-json-parse would only scan it again with two regular expressions.
  */
 export function parseJsonBody(text: string, maxDepth: number): unknown {
-  if (jsonDepthExceeds(text, maxDepth)) throw badRequest(`body: JSON nesting deeper than ${maxDepth} levels (MAX_JSON_DEPTH)`);
+  const scan = scanJson(text, maxDepth);
+  if (scan === 'too-deep') throw badRequest(`body: JSON nesting deeper than ${maxDepth} levels (MAX_JSON_DEPTH)`);
   try {
-    return secureJson.parse(text, undefined, { protoAction: 'error', constructorAction: 'error' });
+    return scan === 'plain' ? JSON.parse(text) : secureJson.parse(text, undefined, { protoAction: 'error', constructorAction: 'error' });
   } catch {
     throw badRequest(text.trim() === '' ? 'body: is empty; a JSON object is expected' : 'body: is not valid JSON (or holds a __proto__ or constructor key)');
   }
