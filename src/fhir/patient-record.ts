@@ -21,15 +21,17 @@ export function parseReference(reference: string): { readonly type: string; read
  */
 export function belongsToPatient(resource: fhir4.FhirResource, patientId: string, ownReference = `Patient/${patientId}`): boolean {
   if (resource.resourceType === 'Patient') return resource.id === patientId;
-  for (const field of ['subject', 'patient'] as const) {
-    const ref = (resource as Partial<Record<typeof field, unknown>>)[field];
-    if (typeof ref !== 'object' || ref === null) continue;
-    const reference = (ref as { reference?: unknown }).reference;
-    if (typeof reference !== 'string' || reference === ownReference) continue;
-    const parsed = parseReference(reference);
-    if (parsed?.type !== 'Patient' || parsed.id !== patientId) return false;
-  }
-  return true;
+  const { subject, patient } = resource as { subject?: unknown; patient?: unknown };
+  return refersToPatient(subject, patientId, ownReference) && refersToPatient(patient, patientId, ownReference);
+}
+
+/** Whether a Reference field (absent, or not a plain reference string, counts as yes) names the patient. */
+function refersToPatient(field: unknown, patientId: string, ownReference: string): boolean {
+  if (typeof field !== 'object' || field === null) return true;
+  const reference = (field as { reference?: unknown }).reference;
+  if (typeof reference !== 'string' || reference === ownReference) return true;
+  const parsed = parseReference(reference);
+  return parsed?.type === 'Patient' && parsed.id === patientId;
 }
 
 /**
