@@ -10,28 +10,20 @@ import { badRequest } from '../fhir/operation-outcome.js';
 /** What one scan of a JSON text found (see scanJson). */
 export type JsonScan = 'too-deep' | 'suspect-key' | 'plain';
 
-const POISON_KEYS = ['__proto__', 'constructor'];
-
 /**
- * Whether a string token `text[open..close]` (quotes included) may spell a key that prototype
- * poisoning uses: `__proto__` or `constructor`, plainly or with escapes (at most 6 characters per
- * letter, so the token is short and the check bounded).
+ * Whether the string token `text[open..close]` (quotes included) spells `__proto__` or
+ * `constructor` plainly. Escaped spellings need a `\u` escape, which scanJson looks for once.
  */
-function maySpellPoisonKey(text: string, open: number, close: number): boolean {
+function spellsPoisonKey(text: string, open: number, close: number): boolean {
   const length = close - open - 1;
-  if (length === 9 || length === 11) {
-    for (const key of POISON_KEYS) if (key.length === length && text.startsWith(key, open + 1)) return true;
-  }
-  if (length < 10 || length > 66) return false;
-  for (let k = open + 1; k < close; k++) if (text.charCodeAt(k) === 0x5c /* \ */) return true;
-  return false;
+  return (length === 9 && text.startsWith('__proto__', open + 1)) || (length === 11 && text.startsWith('constructor', open + 1));
 }
 
 /**
  * One linear pass over a JSON text, before anything is built from it:
  * - 'too-deep' as soon as `{`/`[` nest deeper than `limit`;
- * - 'suspect-key' when some string token may be a `__proto__` or `constructor` key (the parse
- *   then takes secure-json-parse's full check, which decides);
+ * - 'suspect-key' when some string token spells `__proto__` or `constructor`, or the text has a
+ *   `\u` escape (the parse then takes secure-json-parse's full check, which decides);
  * - 'plain' otherwise.
  * String contents are skipped with indexOf (most bytes of FHIR JSON are inside strings); a quote
  * ends a string unless an odd number of backslashes precedes it. An unterminated string stops the
@@ -39,7 +31,8 @@ function maySpellPoisonKey(text: string, open: number, close: number): boolean {
  */
 export function scanJson(text: string, limit: number): JsonScan {
   let depth = 0;
-  let suspect = false;
+  // a \u escape anywhere may spell a key (JSON's other escapes cannot make a letter or "_")
+  let suspect = text.includes('\\u');
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (c === 0x22 /* " */) {
@@ -51,7 +44,7 @@ export function scanJson(text: string, limit: number): JsonScan {
         while (text.charCodeAt(backslash) === 0x5c /* \ */) backslash--;
         if ((close - 1 - backslash) % 2 === 0) break;
       }
-      if (!suspect && close - i < 68) suspect = maySpellPoisonKey(text, i, close);
+      if (!suspect) suspect = spellsPoisonKey(text, i, close);
       i = close;
     } else if (c === 0x7b /* { */ || c === 0x5b /* [ */) {
       if (++depth > limit) return 'too-deep';
