@@ -7,21 +7,26 @@
  *
  * Talks to its parent over IPC: sends `{ type: 'ready', url }` once listening; answers
  * `{ type: 'rss' }` with `{ type: 'rss', rss, heapUsed }` (after a full GC when it was started with
- * --expose-gc and the message says `gc: true`); on `{ type: 'stop' }` closes and exits.
+ * --expose-gc and the message says `gc: true`); the fhir role answers `{ type: 'fhir-stats' }` with
+ * its answer counts and lag (bench/fhir.ts); on `{ type: 'stop' }` closes and exits.
  */
 import type { FastifyInstance } from 'fastify';
 import { buildFloor } from './floor.js';
 import { generateOnfhPatient } from './generate.js';
-import { startFhirServer } from './fhir.js';
+import { startFhirServer, type BenchFhirStats } from './fhir.js';
 import { startService } from './service.js';
 
 export type ChildRole = 'service' | 'floor' | 'fhir';
 
 export interface ChildOptions {
-  /** fhir: fixed delay of every answer, ms. */
+  /** fhir: fixed delay of every answer, ms (from the request's arrival). */
   readonly delayMs?: number;
   /** fhir: page size of searches without _count. */
   readonly pageSize?: number;
+  /** fhir: largest _count honoured (the FHIR test server's default 1000 when absent). */
+  readonly maxPageSize?: number;
+  /** fhir: relative query URLs recorded at startup, with their next pages (bench/fhir-queries.ts). */
+  readonly warm?: readonly string[];
   /** fhir: size of the chart it serves (same generator and seed as the parent's). */
   readonly resourceCount?: number;
   /** service: environment overrides of the config. */
@@ -32,6 +37,7 @@ export interface ChildOptions {
 export type ChildMessage =
   | { readonly type: 'ready'; readonly url: string }
   | { readonly type: 'rss'; readonly rss: number; readonly heapUsed: number }
+  | { readonly type: 'fhir-stats'; readonly stats: BenchFhirStats }
   | { readonly type: 'error'; readonly message: string };
 
 function tell(message: ChildMessage): void {
@@ -43,6 +49,7 @@ async function main(): Promise<void> {
   const options = JSON.parse(process.argv[3] ?? '{}') as ChildOptions;
   let close: () => Promise<void>;
   let url: string;
+  let fhirStats: (() => BenchFhirStats) | undefined;
 
   if (role === 'floor' || role === 'service') {
     const app: FastifyInstance =
@@ -51,9 +58,15 @@ async function main(): Promise<void> {
     close = () => app.close();
   } else if (role === 'fhir') {
     const { resources } = generateOnfhPatient({ resourceCount: options.resourceCount ?? 300 });
-    const server = await startFhirServer(resources, options.delayMs ?? 0, options.pageSize ?? 20);
+    const server = await startFhirServer(resources, {
+      delayMs: options.delayMs ?? 0,
+      pageSize: options.pageSize ?? 20,
+      ...(options.maxPageSize !== undefined ? { maxPageSize: options.maxPageSize } : {}),
+      ...(options.warm !== undefined ? { warm: options.warm } : {}),
+    });
     url = server.baseUrl;
     close = () => server.close();
+    fhirStats = () => server.stats();
   } else {
     throw new Error(`unknown role ${String(role)}`);
   }
@@ -63,6 +76,8 @@ async function main(): Promise<void> {
       if (message.gc === true) globalThis.gc?.();
       const usage = process.memoryUsage();
       tell({ type: 'rss', rss: usage.rss, heapUsed: usage.heapUsed });
+    } else if (message.type === 'fhir-stats' && fhirStats !== undefined) {
+      tell({ type: 'fhir-stats', stats: fhirStats() });
     } else if (message.type === 'stop') {
       void close().finally(() => process.exit(0));
     }

@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { buildForBench } from './build.js';
 import type { ChildMessage, ChildOptions, ChildRole } from './child.js';
+import type { BenchFhirStats } from './fhir.js';
 
 export const benchPath = (p: string): string => fileURLToPath(new URL(p, import.meta.url));
 
@@ -75,6 +76,21 @@ export function memoryOf(child: Child, gc = false): Promise<{ rss: number; heapU
     };
     child.process.on('message', onMessage);
     child.process.send({ type: 'rss', gc });
+  });
+}
+
+/** A fhir child's answer counts and lag behind its fixed delay (bench/fhir.ts). */
+export function fhirStatsOf(child: Child): Promise<BenchFhirStats> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => { reject(new Error(`${child.role}: no stats`)); }, 10_000);
+    const onMessage = (message: ChildMessage): void => {
+      if (message.type !== 'fhir-stats') return;
+      clearTimeout(timer);
+      child.process.off('message', onMessage);
+      resolve(message.stats);
+    };
+    child.process.on('message', onMessage);
+    child.process.send({ type: 'fhir-stats' });
   });
 }
 

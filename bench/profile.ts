@@ -12,7 +12,8 @@ import { readdirSync, statSync } from 'node:fs';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { FALLBACK_TEMPLATES, buildPrefetch, generateOnfhPatient, orderSignRequest, patientViewRequest } from './generate.js';
-import { benchPath, drive, prepareChildren, startChild, stopChild, type Child } from './harness.js';
+import { discoveryTemplates, prefetchQueries } from './fhir-queries.js';
+import { benchPath, drive, fhirStatsOf, prepareChildren, startChild, stopChild, type Child } from './harness.js';
 import { summarise } from './profile-summary.js';
 
 const scenario = process.argv[2] ?? 'a';
@@ -29,8 +30,11 @@ const service = await startChild(role, { cpuProfileDir: dir, nodeFlags });
 children.push(service);
 let body: Buffer;
 let path = '/cds-services/onfh-patient-view';
+let fhir: Child | undefined;
 if (scenario === 'c') {
-  const fhir = await startChild('fhir', { delayMs: 50, resourceCount: 300, pageSize: 1000 });
+  // The fixed-delay FHIR server of bench/run.ts (c), pre-warmed with the service's own queries.
+  const templates = (await discoveryTemplates(service.url))['onfh-patient-view'] ?? FALLBACK_TEMPLATES;
+  fhir = await startChild('fhir', { delayMs: 50, resourceCount: 300, pageSize: 1000, warm: prefetchQueries(templates, patientId) });
   children.push(fhir);
   body = Buffer.from(JSON.stringify(patientViewRequest(patientId, { fhirServer: fhir.url })));
 } else if (scenario === 'b') {
@@ -41,8 +45,12 @@ if (scenario === 'c') {
 }
 const startedAt = Date.now();
 const connections = Number(process.env['PROFILE_CONNECTIONS'] ?? (scenario === 'c' ? 2 : 10));
-const figures = await drive({ url: service.url + path, body, seconds, connections, ...(scenario === 'c' ? { rate: 10 } : {}) });
+const figures = await drive({ url: service.url + path, body, seconds, connections, ...(scenario === 'c' ? { rate: Number(process.env['BENCH_FHIR_RATE'] ?? 20) } : {}) });
 console.log(`(${scenario}) ${figures.reqPerSec.toFixed(0)} req/s, p50 ${String(figures.p50)} ms, p99 ${String(figures.p99)} ms, non-2xx ${String(figures.non2xx)}`);
+if (fhir !== undefined) {
+  const stats = await fhirStatsOf(fhir);
+  console.log(`FHIR server: ${String(stats.answers)} answers on ${String(stats.connections)} connections, ${String(stats.recorded)} recorded, ${String(stats.late)} late, lag behind its 50 ms p50 ${stats.lagMs.p50.toFixed(2)} ms, max ${stats.lagMs.max.toFixed(2)} ms`);
+}
 for (const child of children) await stopChild(child);
 cleanup();
 

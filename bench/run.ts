@@ -14,12 +14,14 @@
  *       max throughput, then latency at a fixed 35 % of the floor's max rate;
  *   (b) order-sign with three draft orders and full prefetch: max throughput;
  *   (c) patient-view without prefetch: every key fetched from a local FHIR server that answers
- *       after a fixed delay; latency at a moderate fixed rate.
+ *       after a fixed delay (bench/fhir.ts: the FHIR test server's answers, recorded, each sent
+ *       exactly FHIR_DELAY_MS after its request arrived); latency at a moderate fixed rate.
  * Servers run in child processes (bench/child.ts); autocannon runs here.
  */
 import { writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
-import { benchPath, clean, compare, drive, memoryOf, prepareChildren, startChild, stopChild, type Child, type Load, type LoadFigures } from './harness.js';
+import { benchPath, clean, compare, drive, fhirStatsOf, memoryOf, prepareChildren, startChild, stopChild, type Child, type Load, type LoadFigures } from './harness.js';
+import { discoveryTemplates, prefetchQueries } from './fhir-queries.js';
 import {
   FALLBACK_TEMPLATES,
   buildPrefetch,
@@ -45,11 +47,12 @@ const CONNECTIONS = 10;
 const RATE_CONNECTIONS = Number(process.env['BENCH_RATE_CONNECTIONS'] ?? 2);
 const FHIR_DELAY_MS = 50;
 /**
- * Scenario (c) load: latency, not throughput, is its question. The FHIR test server spends 15–20 ms
- * of CPU on each search of the 287 Observations (medplum's memory repository), so a higher rate
- * would measure a saturated 2-core machine, not the service's overhead over one parallel round.
+ * Scenario (c) load: latency, not throughput, is its question. The FHIR server answers from its
+ * recording (bench/fhir.ts), so it costs little CPU; 20 req/s on 2 connections is 10 calls per
+ * second per connection, each waiting ≥ 50 ms for its answer: at most two calls in the service at
+ * once, which keeps it a latency measurement (one connection can do at most ~18 calls a second).
  */
-const FHIR_SCENARIO_RATE = Number(process.env['BENCH_FHIR_RATE'] ?? 10);
+const FHIR_SCENARIO_RATE = Number(process.env['BENCH_FHIR_RATE'] ?? 20);
 const FHIR_SCENARIO_CONNECTIONS = 2;
 const RESOURCE_COUNT = 300;
 const PROFILE = process.env['BENCH_PROFILE'] === '1';
@@ -90,24 +93,15 @@ async function probe(url: string, body: Buffer): Promise<Probe> {
   };
 }
 
-async function discoveryTemplates(serviceUrl: string): Promise<Record<string, PrefetchTemplates>> {
-  try {
-    const response = await fetch(`${serviceUrl}/cds-services`);
-    const doc = (await response.json()) as { services?: { id: string; prefetch?: Record<string, string> }[] };
-    return Object.fromEntries((doc.services ?? []).map((s) => [s.id, s.prefetch ?? {}]));
-  } catch {
-    return {};
-  }
-}
-
 const fmt = (n: number, digits = 1): string => n.toFixed(digits);
 
 /**
- * The floor under scenario (c): the service's prefetch queries sent straight to the FHIR server,
- * all at once (one parallel round), `n` times; p50 of the time until the last one has answered.
+ * The floor under scenario (c): the service's prefetch queries (as the service builds them,
+ * bench/fhir-queries.ts) sent straight to the FHIR server, all at once (one parallel round), `n`
+ * times; p50 of the time until the last one has answered and its body has been read.
  */
 async function timeFhirRound(baseUrl: string, templates: PrefetchTemplates, patientId: string, n: number): Promise<{ p50: number }> {
-  const urls = Object.values(templates).map((t) => `${baseUrl}/${t.replaceAll('{{context.patientId}}', patientId)}`);
+  const urls = prefetchQueries(templates, patientId).map((q) => `${baseUrl}/${q}`);
   const times: number[] = [];
   for (let i = 0; i < n; i++) {
     const started = performance.now();
@@ -133,18 +127,24 @@ async function main(): Promise<void> {
   const cleanup = prepareChildren();
   console.log(`  servers run ${process.env['BENCH_BUILD_DIR'] === undefined ? 'through tsx (BENCH_TSX=1)' : 'as compiler-emitted JavaScript (bench/build.ts)'}`);
   const floor = await startChild('floor', { nodeFlags: NODE_FLAGS });
-  // One page per query (as "all fetches in one parallel round" assumes), and a server paging by 20
-  // (the FHIR test server's and HAPI's default) for a probe of what paging costs.
-  const fhir = await startChild('fhir', { delayMs: FHIR_DELAY_MS, resourceCount: RESOURCE_COUNT, pageSize: 1000 });
-  const fhirPaged = await startChild('fhir', { delayMs: FHIR_DELAY_MS, resourceCount: RESOURCE_COUNT, pageSize: 20 });
   const service = await startChild(CALIBRATE ? 'floor' : 'service', { nodeFlags: NODE_FLAGS, ...(PROFILE ? { cpuProfileDir: benchPath('./profiles') } : {}) });
   if (CALIBRATE) console.log('  CALIBRATION: a second floor plays the service');
-  const children = [floor, fhir, fhirPaged, service];
+  const children = [floor, service];
   try {
     const templates = await discoveryTemplates(service.url);
     const pvTemplates = templates['onfh-patient-view'] ?? FALLBACK_TEMPLATES;
     const osTemplates = templates['onfh-order-sign'] ?? FALLBACK_TEMPLATES;
     if (!templates['onfh-patient-view']) console.log('  (no discovery document: fallback prefetch templates)');
+    // The FHIR servers of (c) record the service's own queries at startup (bench/fhir.ts): one page
+    // per query (as "all fetches in one parallel round" assumes), and, for a probe of what paging
+    // costs, a server that pages by 20 and caps `_count` at 50 (the service asks for 1000 per page):
+    // 6 pages of Observations. Capped at 20 the 287 Observations would need 15 pages, more than
+    // FHIR_MAX_PAGES (10), and the call would be a 412.
+    const warm = prefetchQueries(pvTemplates, patientId);
+    const fhir = await startChild('fhir', { delayMs: FHIR_DELAY_MS, resourceCount: RESOURCE_COUNT, pageSize: 1000, warm });
+    children.push(fhir);
+    const fhirPaged = await startChild('fhir', { delayMs: FHIR_DELAY_MS, resourceCount: RESOURCE_COUNT, pageSize: 20, maxPageSize: 50, warm });
+    children.push(fhirPaged);
 
     const bodies = {
       a: Buffer.from(JSON.stringify(patientViewRequest(patientId, { prefetch: buildPrefetch(resources, pvTemplates, patientId) }))),
@@ -193,11 +193,14 @@ async function main(): Promise<void> {
     console.log(line('service, max', bServiceMax));
 
     console.log(`\n(c) patient-view, no prefetch, FHIR server answering after ${String(FHIR_DELAY_MS)} ms`);
+    const fhirBefore = await fhirStatsOf(fhir);
     const cService = await run(load(service, paths.c, bodies.c, FHIR_SCENARIO_RATE, FHIR_SCENARIO_CONNECTIONS));
-    // What the FHIR server itself takes for the same queries sent at once (its delay plus its own
-    // search work, one request at a time on one thread): the service cannot answer sooner.
-    const fhirOwn = await timeFhirRound(fhir.url, pvTemplates, patientId, 10);
-    console.log(`  FHIR server alone, the ${String(Object.keys(pvTemplates).length)} queries at once: p50 ${fmt(fhirOwn.p50)} ms (delay ${String(FHIR_DELAY_MS)} ms + its own search work)`);
+    const fhirAfter = await fhirStatsOf(fhir);
+    // The same queries sent straight to the FHIR server at once, from here (undici fetch): its fixed
+    // delay plus the cost of one parallel round on this machine; the service cannot answer sooner.
+    const fhirOwn = await timeFhirRound(fhir.url, pvTemplates, patientId, 20);
+    console.log(`  FHIR server alone, the ${String(warm.length)} queries at once: p50 ${fmt(fhirOwn.p50)} ms (fixed delay ${String(FHIR_DELAY_MS)} ms)`);
+    console.log(`  FHIR server during the run: ${String(fhirAfter.answers - fhirBefore.answers)} answers on ${String(fhirAfter.connections - fhirBefore.connections)} new connections, ${String(fhirAfter.recorded - fhirBefore.recorded)} newly recorded, ${String(fhirAfter.late - fhirBefore.late)} late; lag behind the delay p50 ${fmt(fhirAfter.lagMs.p50, 2)} ms, max ${fmt(fhirAfter.lagMs.max, 2)} ms (whole run)`);
     console.log(line(`service @ ${String(FHIR_SCENARIO_RATE)} req/s`, cService));
 
     const memory = await memoryOf(service);
@@ -242,7 +245,7 @@ async function main(): Promise<void> {
       scenarios: {
         a: { floorMax: aFloorMax, serviceMax: aServiceMax, floorAtRate: aFloorRate, serviceAtRate: aServiceRate, rate },
         b: { floorMax: bFloorMax, serviceMax: bServiceMax },
-        c: { service: cService, rate: FHIR_SCENARIO_RATE, connections: FHIR_SCENARIO_CONNECTIONS, fhirRoundP50: fhirOwn.p50 },
+        c: { service: cService, rate: FHIR_SCENARIO_RATE, connections: FHIR_SCENARIO_CONNECTIONS, fhirRoundP50: fhirOwn.p50, fhirServer: { before: fhirBefore, after: fhirAfter } },
       },
       ratios: { aThroughput: throughputRatio, bThroughput: bServiceMax.reqPerSec / bFloorMax.reqPerSec },
       memory,
