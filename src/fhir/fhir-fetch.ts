@@ -14,8 +14,8 @@
  * which node's fetch ignores (undici takes a `dispatcher`, not an `agent`), so no agent is
  * configured here. Connection reuse comes from undici's global dispatcher, which keeps
  * connections to each origin alive: in the benchmark's scenario (c) (bench/fhir.ts counts them)
- * about 600 answers to the six parallel queries of 100 hook calls went over 12 connections, not
- * one connection per query.
+ * about 600 answers to the six parallel queries of 100 hook calls went over 12 to 24 connections
+ * (up to two calls in flight), not one connection per query.
  */
 import { Client } from 'fhir-kit-client';
 import { recordFhirFetch } from '../metrics/index.js';
