@@ -4,9 +4,10 @@
  * files; this module only sequences them: facts → stage → recommendations → follow-up.
  */
 import type { HipFacts, PatientFacts, Side } from '../facts/types.js';
-import type { LoadedRules, ModalityRule } from '../rules/index.js';
+import type { DerivedFactRule, LoadedRules } from '../rules/index.js';
 import { truthy } from '../rules/logic.js';
 import { addMonths, monthsBetween, monthsElapsed } from './dates.js';
+import { planOf, type ModalityPlan, type RulePlan } from './plan.js';
 import type { MutableFacts } from './rule-facts.js';
 import { hipRuleFacts, patientRuleFacts } from './rule-facts.js';
 import { arcoRank, chineseGroup, isArcoStage, isChineseStage, recordedStageLower, stageBySystem } from './stage.js';
@@ -30,46 +31,32 @@ export function workingsOf(assessment: Assessment): { patient: MutableFacts; hip
   return workingsByAssessment.get(assessment);
 }
 
-function applyDerived(rules: LoadedRules, facts: MutableFacts, phase: 'findings' | 'stage'): void {
-  for (const d of rules.derivedFacts) if (d.phase === phase) facts[d.name] = d.value(facts);
-}
-
-interface StagedFacts {
-  readonly arco: ArcoStage | null;
-  readonly chinese: ChineseStage | null;
-  readonly gaps: readonly StageGap[];
-}
-
-/** Stages a hip from a facts object (already carrying its findings-phase derived facts). */
-function stageFacts(rules: LoadedRules, facts: MutableFacts): StagedFacts {
-  const arco = stageBySystem<ArcoStage>(rules.staging.arco, facts);
-  const chinese = stageBySystem<ChineseStage>(rules.staging.chinese, facts);
-  return { arco: arco.stage, chinese: chinese.stage, gaps: [...arco.gaps, ...chinese.gaps] };
+function applyDerived(derived: readonly DerivedFactRule[], facts: MutableFacts): void {
+  for (const d of derived) facts[d.name] = d.value(facts);
 }
 
 /** Puts the stage the rules should use into the facts: computed, else recorded, else an equivalent. */
-function setStageFacts(rules: LoadedRules, facts: MutableFacts, arco: ArcoStage | null, chinese: ChineseStage | null): void {
+function setStageFacts(rules: LoadedRules, plan: RulePlan, facts: MutableFacts, arco: ArcoStage | null, chinese: ChineseStage | null): void {
   const arcoUsed = arco ?? (chinese !== null ? (rules.staging.chinese.equivalents[chinese] ?? null) : null);
   const chineseUsed = chinese ?? (arco !== null ? (rules.staging.arco.equivalents[arco] ?? null) : null);
   facts['arco-stage'] = arcoUsed;
   facts['chinese-stage'] = chineseUsed;
   facts['chinese-group'] = chineseGroup(chineseUsed);
-  applyDerived(rules, facts, 'stage');
+  applyDerived(plan.derived.stage, facts);
 }
 
 /** Radiographs (CR, DX) are one modality when comparing like with like (spec 7.1). */
 const modalityFamily = (m: string): string => (m === 'CR' || m === 'DX' ? 'XR' : m);
 
-/** Stage at each imaging date of the hip, from the findings observed up to that date (spec 8). */
 /** Most imaging dates per hip the stage history looks at (the newest ones). */
 export const MAX_HISTORY_STUDIES = 100;
 
-function stageHistory(rules: LoadedRules, patient: MutableFacts, hip: HipFacts, otherMri: boolean): StageAtDate[] {
-  const history: StageAtDate[] = [];
+/**
+ * Stage at each imaging date of the hip, from the findings observed up to that date (spec 8).
+ * `base` is the patient's facts, copied for the hip (see hipRuleFacts).
+ */
+function stageHistory(rules: LoadedRules, plan: RulePlan, base: MutableFacts, hip: HipFacts, otherMri: boolean): StageAtDate[] {
   const seen = new Set<string>();
-  // One facts object refilled per study: hipRuleFacts writes every built-in fact and the derived
-  // ones are recomputed, so nothing of the previous date survives (and nothing is allocated).
-  const reused = rules.newFacts();
   const studies = hip.imaging.filter((study) => {
     const key = `${study.date}|${modalityFamily(study.modality)}`;
     if (seen.has(key)) return false;
@@ -79,11 +66,25 @@ function stageHistory(rules: LoadedRules, patient: MutableFacts, hip: HipFacts, 
   // Each date re-reads the hip's whole finding history, so the history is bounded to the newest
   // MAX_HISTORY_STUDIES dates: a real hip has a few dozen studies at most, and a hostile body of
   // thousands must not hold the event loop for a second (found by the robustness bench).
-  for (const study of studies.slice(-MAX_HISTORY_STUDIES)) {
-    const facts = hipRuleFacts(patient, hip, { asOf: study.date, current: false, contralateralMriOnRecord: otherMri }, reused);
-    applyDerived(rules, facts, 'findings');
-    const staged = stageFacts(rules, facts);
-    history.push({ date: study.date, arco: staged.arco, chinese: staged.chinese, modality: study.modality });
+  const first = Math.max(0, studies.length - MAX_HISTORY_STUDIES);
+  const history: StageAtDate[] = [];
+  // One facts object refilled per date: hipRuleFacts writes every built-in fact and the derived
+  // ones are recomputed. Studies of one date (an MRI and radiographs) see the same facts, so the
+  // stage is worked out once per date.
+  const facts: MutableFacts = { ...base };
+  let date: string | null = null;
+  let arco: ArcoStage | null = null;
+  let chinese: ChineseStage | null = null;
+  for (let i = first; i < studies.length; i++) {
+    const study = studies[i] as (typeof studies)[number];
+    if (study.date !== date) {
+      date = study.date;
+      hipRuleFacts(hip, { asOf: date, current: false, contralateralMriOnRecord: otherMri }, facts);
+      applyDerived(plan.derived.findings, facts);
+      arco = stageBySystem(rules.staging.arco, facts, null) as ArcoStage | null;
+      chinese = stageBySystem(rules.staging.chinese, facts, null) as ChineseStage | null;
+    }
+    history.push({ date: study.date, arco, chinese, modality: study.modality });
   }
   return history;
 }
@@ -93,7 +94,11 @@ function progressedOnSerialImaging(history: readonly StageAtDate[]): boolean {
   const newest = history.at(-1);
   if (!newest?.modality) return false;
   const family = modalityFamily(newest.modality);
-  const previous = history.slice(0, -1).reverse().find((h) => h.modality !== undefined && modalityFamily(h.modality) === family && h.date < newest.date);
+  let previous: StageAtDate | undefined;
+  for (let i = history.length - 2; i >= 0 && previous === undefined; i--) {
+    const h = history[i];
+    if (h?.modality !== undefined && modalityFamily(h.modality) === family && h.date < newest.date) previous = h;
+  }
   if (!previous || newest.arco === null || previous.arco === null) return false;
   return arcoRank(newest.arco) > arcoRank(previous.arco);
 }
@@ -113,56 +118,52 @@ function stableMonths(history: readonly StageAtDate[]): number {
   return count >= 2 ? monthsBetween(first.date, newest.date) : 0;
 }
 
-const DEFAULT_STATUS: Record<1 | 2 | 3, RecommendationStatus> = { 1: 'recommended', 2: 'consider', 3: 'no-recommendation' };
-
 /** One modality's status for one hip (clinical-spec.md section 5 status vocabulary). */
-function recommend(m: ModalityRule, facts: MutableFacts, gaps: StageGap[]): Recommendation {
+function recommend(plan: ModalityPlan, facts: MutableFacts, gaps: StageGap[]): Recommendation {
+  const m = plan.rule;
   const reasons: string[] = [];
-  const notes: string[] = [...m.notes];
+  let notes: readonly string[] = m.notes;
   let status: RecommendationStatus;
   let extraReasons = true;
-  const contra = m.contraindications.filter((c) => truthy(c.when(facts)));
+  if (!m.recommendsAgainst) for (const c of m.contraindications) if (truthy(c.when(facts))) reasons.push(c.reason);
   if (m.recommendsAgainst) {
     status = 'not-recommended';
-  } else if (contra.length > 0) {
+  } else if (reasons.length > 0) {
     status = 'contraindicated';
-    reasons.push(...contra.map((c) => c.reason));
     extraReasons = false;
   } else if (m.appliesTo && !truthy(m.appliesTo.when(facts))) {
     status = 'not-applicable';
     const stageUnknown = facts['arco-stage'] === null && facts['chinese-group'] === null;
-    // Interpretation: with no stage known, a stage-bound modality is not offered, and the reason says why.
-    reasons.push(stageUnknown ? `Stage unknown: for ${m.appliesTo.label} only` : `Outside ${m.appliesTo.label}`);
+    reasons.push(stageUnknown ? plan.stageUnknown : plan.outside);
     extraReasons = false;
   } else {
     const rule = m.statusRules.find((s) => truthy(s.when(facts)));
     if (rule) {
       status = rule.status;
       reasons.push(rule.reason);
-      notes.push(...rule.notes);
-      gaps.push(...rule.dataGaps.map((g) => ({ ...g })));
+      if (rule.notes.length > 0) notes = [...notes, ...rule.notes];
+      for (const g of rule.dataGaps) gaps.push({ ...g });
     } else {
-      status = DEFAULT_STATUS[m.strength];
+      status = plan.defaultStatus;
       if (m.appliesTo) reasons.push(m.appliesTo.label);
     }
   }
   if (extraReasons) for (const r of m.reasons) if (r.when === null || truthy(r.when(facts))) reasons.push(r.reason);
   const combinations = m.combinations?.whenStatus.includes(status) ? m.combinations.list : undefined;
-  return {
-    modality: m.modality,
-    status,
-    evidence: m.evidence,
-    strength: m.strength,
-    reasons,
-    source: m.source,
-    ...(combinations ? { combinations } : {}),
-    ...(notes.length > 0 ? { notes } : {}),
-  };
+  const rec = { modality: m.modality, status, evidence: m.evidence, strength: m.strength, reasons, source: m.source };
+  if (combinations) return notes.length > 0 ? { ...rec, combinations, notes: [...notes] } : { ...rec, combinations };
+  return notes.length > 0 ? { ...rec, notes: [...notes] } : rec;
 }
 
-function pushGap(gaps: DataGap[], gap: DataGap): void {
-  if (gaps.some((g) => g.code === gap.code && g.side === gap.side && g.finding === gap.finding)) return;
-  gaps.push(gap);
+function hasGap(gaps: readonly DataGap[], code: string, side: Side | undefined, finding: string | undefined): boolean {
+  for (const g of gaps) if (g.code === code && g.side === side && g.finding === finding) return true;
+  return false;
+}
+
+/** Adds a hip's data gap unless the list has it already (same code, side and finding). */
+function pushGap(gaps: DataGap[], code: string, side: Side, message: string, finding: string | undefined): void {
+  if (hasGap(gaps, code, side, finding || undefined)) return;
+  gaps.push(finding ? { code, side, message, finding } : { code, side, message });
 }
 
 /** "ARCO 3A / Chinese IVa", for messages. */
@@ -182,24 +183,29 @@ function contralateralMri(facts: PatientFacts, hip: HipFacts): boolean {
   return facts.imagingBySide?.[other].some((i) => i.modality === 'MR') ?? false;
 }
 
-/** Assesses one affected hip. */
+/** Assesses one affected hip. `base`: the patient's facts, before any hip or derived fact. */
 function assessHip(
   rules: LoadedRules,
+  plan: RulePlan,
   facts: PatientFacts,
-  patient: MutableFacts,
+  base: MutableFacts,
   hip: HipFacts,
   now: string,
   dataGaps: DataGap[],
 ): { hip: HipAssessment; workings: HipWorkings } {
   const otherMri = contralateralMri(facts, hip);
-  const history = stageHistory(rules, patient, hip, otherMri);
-  const f = hipRuleFacts(patient, hip, { asOf: now, current: true, contralateralMriOnRecord: otherMri }, rules.newFacts());
+  const history = stageHistory(rules, plan, base, hip, otherMri);
+  const f = hipRuleFacts(hip, { asOf: now, current: true, contralateralMriOnRecord: otherMri }, { ...base });
   f['stable-months'] = stableMonths(history);
   f['progression-on-serial-imaging'] = progressedOnSerialImaging(history);
-  applyDerived(rules, f, 'findings');
+  applyDerived(plan.derived.findings, f);
 
   // Stage (spec 4): computed wins; a system the findings cannot reach falls back to the recorded stage.
-  const computed = stageFacts(rules, f);
+  const gaps: StageGap[] = [];
+  const computed = {
+    arco: stageBySystem(rules.staging.arco, f, gaps) as ArcoStage | null,
+    chinese: stageBySystem(rules.staging.chinese, f, gaps) as ChineseStage | null,
+  };
   const rec = hip.recordedStage;
   const recArco = isArcoStage(rec?.arco) ? rec.arco : null;
   const recChinese = isChineseStage(rec?.chinese) ? rec.chinese : null;
@@ -208,12 +214,11 @@ function assessHip(
     arco: computed.arco ?? recArco,
     chinese: computed.chinese ?? recChinese,
     source: anyComputed ? 'computed' : rec ? 'recorded' : null,
-    recorded: rec ? { arco: recArco, chinese: recChinese, ...(rec.text !== undefined ? { text: rec.text } : {}) } : null,
+    recorded: rec ? (rec.text !== undefined ? { arco: recArco, chinese: recChinese, text: rec.text } : { arco: recArco, chinese: recChinese }) : null,
     history,
   };
-  setStageFacts(rules, f, stage.arco, stage.chinese);
+  setStageFacts(rules, plan, f, stage.arco, stage.chinese);
 
-  const gaps: StageGap[] = [...computed.gaps];
   if (!anyComputed) gaps.push({ ...rules.staging.arco.noStage });
   if (rec && anyComputed && recordedStageLower({ arco: recArco, chinese: recChinese }, computed)) {
     gaps.push({
@@ -223,17 +228,26 @@ function assessHip(
   }
 
   // Progression risk (spec 10) before follow-up: imaging factors keep the interval at 3 months.
-  const factors = rules.progressionRisk.filter((p) => truthy(p.when(f)));
-  const high = factors.some((p) => p.imaging);
+  const factors: string[] = [];
+  let high = false;
+  for (const p of rules.progressionRisk) {
+    if (!truthy(p.when(f))) continue;
+    factors.push(p.id);
+    if (p.imaging) high = true;
+  }
   f['progression-risk-imaging'] = high;
 
-  const recommendations = rules.modalities.map((m) => recommend(m, f, gaps));
+  const recommendations: Recommendation[] = [];
+  for (const m of plan.modalities) recommendations.push(recommend(m, f, gaps));
 
-  const surgical = rules.surgicalEvaluation.filter((s) => truthy(s.when(f)));
+  const surgical: string[] = [];
+  for (const s of rules.surgicalEvaluation) if (truthy(s.when(f))) surgical.push(s.reason);
 
   const fu = rules.followUp;
-  const studies = hip.imaging.filter((i) => fu.studyModalities.includes(i.modality));
-  const lastStudy = studies.reduce<string | null>((newest, s) => (newest === null || s.date > newest ? s.date : newest), null);
+  let lastStudy: string | null = null;
+  for (const i of hip.imaging) {
+    if ((lastStudy === null || i.date > lastStudy) && fu.studyModalities.includes(i.modality)) lastStudy = i.date;
+  }
   // Spec 8, interpretation: the interval is the one in force when the last study was done, so a
   // 3-monthly study missed early on stays overdue after the 6-month mark instead of vanishing.
   if (lastStudy !== null && hip.diagnosisDate !== null) {
@@ -244,41 +258,28 @@ function assessHip(
   // The loader requires a last, unconditional row in both lists, so these fallbacks never apply.
   const months = intervalRule?.months ?? 6;
   const due = lastStudy === null ? now : addMonths(lastStudy, months);
-  const followUp: FollowUp = {
-    modality: modalityRule?.modality ?? 'MR',
-    intervalMonths: months,
-    lastStudy,
-    due,
-    overdue: due <= now,
-    reasons: [modalityRule?.reason, intervalRule?.reason].filter((r): r is string => r !== undefined),
-  };
+  const reasons: string[] = [];
+  if (modalityRule?.reason !== undefined) reasons.push(modalityRule.reason);
+  if (intervalRule?.reason !== undefined) reasons.push(intervalRule.reason);
+  const followUp: FollowUp = { modality: modalityRule?.modality ?? 'MR', intervalMonths: months, lastStudy, due, overdue: due <= now, reasons };
   for (const g of fu.dataGaps) {
-    if (!truthy(g.when(f))) continue;
-    pushGap(dataGaps, {
-      code: g.code,
-      side: g.side === 'other-hip' ? otherSide(hip.side) : hip.side,
-      message: g.message,
-      ...(g.finding ? { finding: g.finding } : {}),
-    });
+    if (truthy(g.when(f))) pushGap(dataGaps, g.code, g.side === 'other-hip' ? otherSide(hip.side) : hip.side, g.message, g.finding);
   }
-  for (const g of gaps) pushGap(dataGaps, { code: g.code, side: hip.side, message: g.message, ...(g.finding ? { finding: g.finding } : {}) });
+  for (const g of gaps) pushGap(dataGaps, g.code, hip.side, g.message, g.finding);
 
-  const findings: Record<string, number | boolean | string> = {};
-  for (const [k, v] of Object.entries(hip.findings)) findings[k] = v;
   const size = f['size-category'];
-
   return {
     hip: {
       side: hip.side,
       conditions: hip.conditions,
       etiology: hip.etiology,
-      findings,
+      findings: { ...hip.findings },
       sizeCategory: size === 'small' || size === 'medium' || size === 'large' ? size : null,
       stage,
       recommendations,
       followUp,
-      surgicalEvaluation: { indicated: surgical.length > 0, reasons: surgical.map((s) => s.reason) },
-      progressionRisk: { high, factors: factors.map((p) => p.id) },
+      surgicalEvaluation: { indicated: surgical.length > 0, reasons: surgical },
+      progressionRisk: { high, factors },
     },
     workings: { side: hip.side, facts: f, recommendations },
   };
@@ -286,14 +287,14 @@ function assessHip(
 
 /** clinical-spec.md sections 4–8 and 10 for one patient, evaluated at `now` (YYYY-MM-DD). */
 export function assess(facts: PatientFacts, rules: LoadedRules, now: string): Assessment {
-  const ruleRefs = rules.active.map((r) => ({ id: r.id, version: r.version }));
+  const plan = planOf(rules);
   if (!facts.inScope) {
     // clinical-spec.md 1: silence for the out-of-scope patient
     return {
       patientId: facts.patientId,
       evaluatedAt: now,
       inScope: false,
-      rules: ruleRefs,
+      rules: plan.ruleRefs,
       hips: [],
       conservativeCare: { indicated: false, reasons: [] },
       riskFactors: [],
@@ -301,37 +302,42 @@ export function assess(facts: PatientFacts, rules: LoadedRules, now: string): As
     };
   }
   const patient = patientRuleFacts(facts, now, rules.newFacts());
+  // Every hip's facts start as a copy of the patient's, taken before the patient's derived facts.
+  const base: MutableFacts = { ...patient };
   const dataGaps: DataGap[] = [];
-  for (const g of facts.dataGaps) pushGap(dataGaps, { ...g });
+  for (const g of facts.dataGaps) {
+    if (!hasGap(dataGaps, g.code, g.side, g.finding)) dataGaps.push({ ...g });
+  }
 
   const hips: HipAssessment[] = [];
   const workings: HipWorkings[] = [];
   for (const hip of facts.hips) {
-    const r = assessHip(rules, facts, patient, hip, now, dataGaps);
+    const r = assessHip(rules, plan, facts, base, hip, now, dataGaps);
     hips.push(r.hip);
     workings.push(r.workings);
   }
 
   // spec 7.2, per patient: any hip that meets an indication; reasons in rule order, once each.
-  const conservative = rules.conservativeCare.filter((c) => workings.some((w) => truthy(c.when(w.facts))));
+  const conservative: string[] = [];
+  for (const c of rules.conservativeCare) if (workings.some((w) => truthy(c.when(w.facts)))) conservative.push(c.id);
 
   // spec 10, per patient: derived facts evaluated over the patient's own facts.
-  const pf = patient;
-  applyDerived(rules, pf, 'findings');
-  const riskFactors = rules.riskFactors
-    .filter((r) => truthy(r.when(pf)))
-    .map((r) => ({ id: r.id, evidence: r.says, ...(r.basis !== undefined ? { basis: r.basis } : {}) }));
+  applyDerived(plan.derived.findings, patient);
+  const riskFactors: Assessment['riskFactors'][number][] = [];
+  for (const r of rules.riskFactors) {
+    if (truthy(r.when(patient))) riskFactors.push(r.basis !== undefined ? { id: r.id, evidence: r.says, basis: r.basis } : { id: r.id, evidence: r.says });
+  }
 
   const assessment: Assessment = {
     patientId: facts.patientId,
     evaluatedAt: now,
     inScope: true,
-    rules: ruleRefs,
+    rules: plan.ruleRefs,
     hips,
-    conservativeCare: { indicated: conservative.length > 0, reasons: conservative.map((c) => c.id) },
+    conservativeCare: { indicated: conservative.length > 0, reasons: conservative },
     riskFactors,
     dataGaps,
   };
-  workingsByAssessment.set(assessment, { patient: pf, hips: workings });
+  workingsByAssessment.set(assessment, { patient, hips: workings });
   return assessment;
 }

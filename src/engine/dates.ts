@@ -9,7 +9,20 @@ interface Ymd {
   readonly d: number;
 }
 
+/** The value of the digit at `i` (0–9), or -1 when there is none. */
+function digit(date: string, i: number): number {
+  const c = date.charCodeAt(i) - 48;
+  return c >= 0 && c <= 9 ? c : -1;
+}
+
 function parse(date: string): Ymd {
+  // The usual YYYY-MM-DD read from its digits (no substrings: this runs a dozen times per hip);
+  // anything else as before, through Number() of each part.
+  const y0 = digit(date, 0), y1 = digit(date, 1), y2 = digit(date, 2), y3 = digit(date, 3);
+  const m0 = digit(date, 5), m1 = digit(date, 6), d0 = digit(date, 8), d1 = digit(date, 9);
+  if ((y0 | y1 | y2 | y3 | m0 | m1 | d0 | d1) >= 0) {
+    return { y: y0 * 1000 + y1 * 100 + y2 * 10 + y3, m: m0 * 10 + m1, d: d0 * 10 + d1 };
+  }
   return { y: Number(date.slice(0, 4)), m: Number(date.slice(5, 7)), d: Number(date.slice(8, 10)) };
 }
 
@@ -24,17 +37,23 @@ const pad = (n: number, width: number): string => String(n).padStart(width, '0')
 
 /** date + n calendar months; the day is clamped to the month's end (2026-08-31 + 3 → 2026-11-30). */
 export function addMonths(date: string, months: number): string {
-  const { y, m, d } = parse(date);
+  const { y, m, d } = shift(parse(date), months);
+  return `${pad(y, 4)}-${pad(m, 2)}-${pad(d, 2)}`;
+}
+
+function shift({ y, m, d }: Ymd, months: number): Ymd {
   const index = y * 12 + (m - 1) + months;
   const ny = Math.floor(index / 12);
   const nm = (index % 12) + 1;
-  return `${pad(ny, 4)}-${pad(nm, 2)}-${pad(Math.min(d, daysInMonth(ny, nm)), 2)}`;
+  return { y: ny, m: nm, d: Math.min(d, daysInMonth(ny, nm)) };
 }
 
 /** Whole calendar months from `from` to `to` (negative when `to` is earlier). */
 export function monthsBetween(from: string, to: string): number {
-  const a = parse(from);
-  const b = parse(to);
+  return monthsBetweenYmd(parse(from), parse(to));
+}
+
+function monthsBetweenYmd(a: Ymd, b: Ymd): number {
   let months = (b.y - a.y) * 12 + (b.m - a.m);
   // A month is complete once the same day of the month is reached (or the month's end, for the 31st).
   const reached = b.d >= a.d || b.d === daysInMonth(b.y, b.m);
@@ -44,10 +63,11 @@ export function monthsBetween(from: string, to: string): number {
 }
 
 const DAY_MS = 86_400_000;
-const dayNumber = (date: string): number => {
-  const { y, m, d } = parse(date);
-  return Date.UTC(y, m - 1, d) / DAY_MS;
-};
+const dayNumber = ({ y, m, d }: Ymd): number => Date.UTC(y, m - 1, d) / DAY_MS;
+
+/** Does `date` read back unchanged once written as YYYY-MM-DD (what addMonths returns)? */
+const writable = ({ y, m, d }: Ymd): boolean =>
+  Number.isInteger(y) && y >= 0 && y <= 9999 && Number.isInteger(m) && m >= 0 && Number.isInteger(d) && d >= 0;
 
 /**
  * Months elapsed from `from` to `to`, with the part-month as a fraction of the month in progress:
@@ -55,11 +75,17 @@ const dayNumber = (date: string): number => {
  * "more than 6 months" (GL2025 Table 3 note) without date arithmetic in JSON Logic.
  */
 export function monthsElapsed(from: string, to: string): number {
-  const whole = monthsBetween(from, to);
+  const a = parse(from);
+  const b = parse(to);
+  const whole = monthsBetweenYmd(a, b);
   if (whole < 0) return whole;
-  const start = dayNumber(addMonths(from, whole));
-  const next = dayNumber(addMonths(from, whole + 1));
-  const part = (dayNumber(to) - start) / (next - start);
+  // The month boundaries as numbers; through addMonths' text only where it would not read back
+  // the same (a year past 9999, a malformed date).
+  const s = shift(a, whole);
+  const n = shift(a, whole + 1);
+  const start = dayNumber(writable(s) ? s : parse(addMonths(from, whole)));
+  const next = dayNumber(writable(n) ? n : parse(addMonths(from, whole + 1)));
+  const part = (dayNumber(b) - start) / (next - start);
   return whole + Math.max(0, Math.min(part, 0.999));
 }
 

@@ -6,7 +6,6 @@
 import type { FindingId, FindingValue, HipFacts, PatientFacts, ScoreFact } from '../facts/types.js';
 import { FINDING_IDS, ORGAN_FAILURE_IDS } from '../facts/types.js';
 import type { FactValue } from '../rules/facts.js';
-import { PATIENT_FACT_NAMES } from '../rules/facts.js';
 import { ageOn, monthsElapsed } from './dates.js';
 
 export type MutableFacts = Record<string, FactValue | Record<string, FactValue>>;
@@ -57,8 +56,19 @@ function findingsAsOf(hip: HipFacts, asOf: string): Partial<Record<FindingId, Fi
   return out;
 }
 
-function scoresAsOf(scores: readonly ScoreFact[], asOf: string | null): readonly ScoreFact[] {
-  return asOf === null ? scores : scores.filter((s) => s.date !== null && s.date <= asOf);
+/**
+ * The newest score on or before `asOf` (null: any date, undated included), or with `back` = 1 the
+ * one before it: a walk back from the end, as the scores are oldest first.
+ */
+function scoreAsOf(scores: readonly ScoreFact[], asOf: string | null, back: 0 | 1): number | null {
+  let skip: number = back;
+  for (let i = scores.length - 1; i >= 0; i--) {
+    const s = scores[i];
+    if (s === undefined || (asOf !== null && (s.date === null || s.date > asOf))) continue;
+    if (skip === 0) return s.value;
+    skip--;
+  }
+  return null;
 }
 
 export interface HipFactsOptions {
@@ -70,14 +80,13 @@ export interface HipFactsOptions {
 }
 
 /**
- * The per-hip facts object (patient facts included, so one object serves every rule), filled into
- * `blank` (a fresh object from LoadedRules.newFacts, see there why).
+ * The per-hip facts object (patient facts included, so one object serves every rule), written
+ * into `out`: a copy of the patient's facts object (hipFactsBase), in which every hip fact is
+ * set here and the derived ones are (re)computed by the engine after.
  */
-export function hipRuleFacts(patient: MutableFacts, hip: HipFacts, opts: HipFactsOptions, blank: MutableFacts): MutableFacts {
-  const { asOf } = opts;
-  const findings = opts.current ? hip.findings : findingsAsOf(hip, asOf);
-  const out = blank;
-  for (const name of PATIENT_FACT_NAMES) out[name] = patient[name] ?? null;
+export function hipRuleFacts(hip: HipFacts, opts: HipFactsOptions, out: MutableFacts): MutableFacts {
+  const { asOf, current } = opts;
+  const findings = current ? hip.findings : findingsAsOf(hip, asOf);
   for (const id of FINDING_IDS) out[id] = findings[id] ?? null;
 
   // necrotic-extent given as a category (small/medium/large) is kept apart from the percent.
@@ -90,7 +99,7 @@ export function hipRuleFacts(patient: MutableFacts, hip: HipFacts, opts: HipFact
   for (const o of hip.findingHistory) {
     if (o.finding !== 'collapse-depth' || typeof o.value !== 'number' || o.value <= 0) continue;
     if (o.date === null) {
-      if (opts.current) collapseEver = true;
+      if (current) collapseEver = true;
       continue;
     }
     if (o.date > asOf) continue;
@@ -100,18 +109,24 @@ export function hipRuleFacts(patient: MutableFacts, hip: HipFacts, opts: HipFact
   out['collapse-ever'] = collapseEver;
   out['collapse-months'] = oldestCollapse === null ? null : monthsElapsed(oldestCollapse, asOf);
 
-  const pain = scoresAsOf(hip.painScores, opts.current ? null : asOf);
-  out['pain-score'] = pain.at(-1)?.value ?? null;
-  out['pain-score-previous'] = pain.at(-2)?.value ?? null;
+  const scoresUpTo = current ? null : asOf;
+  out['pain-score'] = scoreAsOf(hip.painScores, scoresUpTo, 0);
+  out['pain-score-previous'] = scoreAsOf(hip.painScores, scoresUpTo, 1);
   out['hip-pain-condition'] = hip.hipPainCondition;
   // TCM counts referred knee pain as the clinical sign of progression; read when the facts carry it.
   const knee = (hip as HipFacts & { readonly kneePainScores?: readonly ScoreFact[] }).kneePainScores ?? [];
-  out['knee-pain-score'] = scoresAsOf(knee, opts.current ? null : asOf).at(-1)?.value ?? null;
-  out['harris-score'] = scoresAsOf(hip.harrisScores, opts.current ? null : asOf).at(-1)?.value ?? null;
+  out['knee-pain-score'] = scoreAsOf(knee, scoresUpTo, 0);
+  out['harris-score'] = scoreAsOf(hip.harrisScores, scoresUpTo, 0);
 
-  const imaging = hip.imaging.filter((i) => i.date <= asOf);
-  out['radiograph-on-record'] = imaging.some((i) => i.modality === 'CR' || i.modality === 'DX') || findings['xray-abnormal'] !== undefined;
-  out['mri-on-record'] = imaging.some((i) => i.modality === 'MR') || findings['mri-necrosis-sign'] !== undefined;
+  let radiograph = false;
+  let mri = false;
+  for (const i of hip.imaging) {
+    if (i.date > asOf) continue;
+    if (i.modality === 'CR' || i.modality === 'DX') radiograph = true;
+    else if (i.modality === 'MR') mri = true;
+  }
+  out['radiograph-on-record'] = radiograph || findings['xray-abnormal'] !== undefined;
+  out['mri-on-record'] = mri || findings['mri-necrosis-sign'] !== undefined;
   out['contralateral-mri-on-record'] = opts.contralateralMriOnRecord;
 
   out.side = hip.side;

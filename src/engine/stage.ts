@@ -13,27 +13,25 @@ export interface StageGap {
   readonly finding?: string;
 }
 
-export interface SystemStage<S extends string> {
-  readonly stage: S | null;
-  readonly gaps: readonly StageGap[];
-}
-
-/** Applies one staging rule set to a hip's facts: the stage (with subtype) and any data gaps. */
-export function stageBySystem<S extends string>(rules: StagingRules, facts: object): SystemStage<S> {
+/**
+ * Applies one staging rule set to a hip's facts: the stage (with subtype), its data gaps added to
+ * `gaps` (not looked for when null: the stage history keeps none).
+ */
+export function stageBySystem(rules: StagingRules, facts: object, gaps: StageGap[] | null): string | null {
   for (const row of rules.stages) {
     if (!truthy(row.when(facts))) continue;
-    const gaps: StageGap[] = [];
-    for (const g of row.dataGaps) {
-      if (truthy(g.when(facts))) gaps.push({ code: g.code, message: g.message, ...(g.finding ? { finding: g.finding } : {}) });
+    if (gaps !== null) {
+      for (const g of row.dataGaps) {
+        if (truthy(g.when(facts))) gaps.push(g.finding ? { code: g.code, message: g.message, finding: g.finding } : { code: g.code, message: g.message });
+      }
     }
-    if (row.subtypes.length === 0) return { stage: row.stage as S, gaps };
-    const subtype = row.subtypes.find((t) => truthy(t.when(facts)));
-    if (subtype) return { stage: subtype.stage as S, gaps };
+    if (row.subtypes.length === 0) return row.stage;
+    for (const t of row.subtypes) if (truthy(t.when(facts))) return t.stage;
     // clinical-spec.md 4.2: subtype unknown → the plain stage and a data gap naming the finding
-    if (row.subtypeMissing) gaps.push({ ...row.subtypeMissing });
-    return { stage: row.stage as S, gaps };
+    if (gaps !== null && row.subtypeMissing) gaps.push({ ...row.subtypeMissing });
+    return row.stage;
   }
-  return { stage: null, gaps: [] };
+  return null;
 }
 
 /** Chinese stage without its subtype: "IIb" → "II", "IVa" → "IV". */
