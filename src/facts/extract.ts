@@ -330,7 +330,7 @@ export function extractFacts(
   const visitObservation = (o: Json) => {
     // Most observations of a chart (vitals, labs) are in no value set: decided on their codes
     // alone, before anything is built for them.
-    if (observationCodeMatch(valueSets, o.code) === undefined && !arr(o.component).some((c) => observationCodeMatch(valueSets, rec(c)?.code) !== undefined)) return;
+    if (!isObservationRead(valueSets, o)) return;
     const ref = refOf('Observation', o);
     let when: When | undefined;
     let site: SiteReading | undefined;
@@ -525,6 +525,15 @@ function observationCodeMatch(valueSets: ValueSets, concept: unknown): ValueSetM
     if (m !== undefined) return m;
   }
   return undefined;
+}
+
+/** Whether an Observation's code or a component's code is in the finding or observation value set. */
+function isObservationRead(valueSets: ValueSets, o: Json): boolean {
+  if (observationCodeMatch(valueSets, o.code) !== undefined) return true;
+  const components = o.component;
+  if (!Array.isArray(components)) return false;
+  for (const c of components as unknown[]) if (observationCodeMatch(valueSets, rec(c)?.code) !== undefined) return true;
+  return false;
 }
 
 function codingMatch(valueSets: ValueSets, system: string | undefined, code: string | undefined): ValueSetMatch | undefined {

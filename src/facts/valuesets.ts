@@ -235,9 +235,19 @@ export class ValueSetError extends Error {
 
 /** spec 9: "M87.051" = "M87051"; codes compare case-insensitively. */
 export function normalizeCode(code: string): string {
+  if (isNormalCode(code)) return code; // most codes (LOINC, SNOMED, upper-case ICD-10 without a dot): nothing to build
   let s = code.trim();
   if (s.includes('.')) s = s.replaceAll('.', '');
   return s.toUpperCase();
+}
+
+/** Whether a code is already normal: digits, upper-case letters and "-" only. */
+function isNormalCode(code: string): boolean {
+  for (let i = 0; i < code.length; i++) {
+    const c = code.charCodeAt(i);
+    if (!((c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || c === 0x2d)) return false;
+  }
+  return true;
 }
 
 const NONE: readonly ValueSetMatch[] = Object.freeze([]);

@@ -1,7 +1,8 @@
 /** The value-set rule files (clinical-spec.md section 9): schema, compilation, lookups. */
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
-  compileValueSets, imagingOrderCode, ValueSetError, ValueSetFileSchema, type ValueSetFile,
+  compileValueSets, imagingOrderCode, normalizeCode, ValueSetError, ValueSetFileSchema, type ValueSetFile,
 } from '../../src/facts/valuesets.js';
 import { readValueSetFiles, valueSets } from './helpers.js';
 
@@ -127,5 +128,21 @@ describe('code-system aliases', () => {
     expect(vs.find('onfh-condition', 'urn:oid:2.16.840.1.113883.6.90', 'M87.052')?.side).toBe('left');
     expect(vs.find('observation', 'urn:oid:2.16.840.1.113883.6.1', '72514-3')?.value).toBe('pain');
     expect(vs.find('contraindication', 'urn:oid:2.16.840.1.113883.6.90', 'C34.1')?.value).toBe('malignancy');
+  });
+});
+
+describe('code normalisation (spec 9: "M87.051" = "M87051", any case)', () => {
+  it('drops dots and surrounding space and upper-cases', () => {
+    expect(normalizeCode(' m87.051 ')).toBe('M87051');
+    expect(normalizeCode('8867-4')).toBe('8867-4');
+    expect(normalizeCode('C1')).toBe('C1');
+  });
+  it('gives for any string what trimming, dropping dots and upper-casing give', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: fc.constantFrom('a', 'Z', '0', '9', '-', '.', ' ', '\t', 'ß', 'é', '_') }), (code) => {
+        expect(normalizeCode(code)).toBe(code.trim().replaceAll('.', '').toUpperCase());
+      }),
+      { numRuns: 1000 },
+    );
   });
 });
