@@ -34,10 +34,36 @@ export interface CardDraft {
   readonly links?: readonly Link[];
 }
 
-function uniqueRules(rules: readonly RuleSetRef[]): RuleSetRef[] {
-  const seen = new Map<string, RuleSetRef>();
-  for (const r of rules) seen.set(`${r.id}@${r.version}`, { id: r.id, version: r.version });
-  return [...seen.values()];
+/** The rule sets a card names, once each, and the source label built from their versions. */
+export interface CardStamp {
+  readonly rules: readonly RuleSetRef[];
+  readonly sourceLabel: string;
+}
+
+/** Rule set lists already made unique, by list: the engine hands over one list per rule set load. */
+const uniqueByList = new WeakMap<readonly RuleSetRef[], { rules: readonly RuleSetRef[]; versions: string }>();
+
+function uniqueRules(rules: readonly RuleSetRef[]): { rules: readonly RuleSetRef[]; versions: string } {
+  let unique = uniqueByList.get(rules);
+  if (unique === undefined) {
+    const seen = new Map<string, RuleSetRef>();
+    for (const r of rules) seen.set(`${r.id}@${r.version}`, Object.freeze({ id: r.id, version: r.version }));
+    const list = Object.freeze([...seen.values()]);
+    unique = { rules: list, versions: [...new Set(list.map((r) => r.version))].join(', ') };
+    // Only a list that cannot change may be remembered: the engine's Assessment.rules is frozen.
+    if (Object.isFrozen(rules)) uniqueByList.set(rules, unique);
+  }
+  return unique;
+}
+
+/**
+ * The rule sets behind a response's cards, named once for all of them: unique by id and version
+ * (frozen, shared by the cards), and the `source` label naming the guideline and the versions.
+ */
+export function cardStamp(rules: readonly RuleSetRef[], ctx: CardContext): CardStamp {
+  const unique = uniqueRules(rules);
+  if (unique.rules.length === 0) throw new Error('cards: no rule set to name on the card (CardContext.ruleSets is empty)');
+  return { rules: unique.rules, sourceLabel: `${ctx.guideline.label} · rules ${unique.versions}` };
 }
 
 /**
@@ -45,33 +71,32 @@ function uniqueRules(rules: readonly RuleSetRef[]): RuleSetRef[] {
  * rule set version(s), and `extension["onfh-cds/rules"]`. Optional arrays that would be empty are
  * left out (CDS Hooks 2.0 "Use of JSON": no empty arrays).
  */
-export function finishCard(draft: CardDraft, rules: readonly RuleSetRef[], ctx: CardContext): Card {
+export function finishCard(draft: CardDraft, stamp: CardStamp, ctx: CardContext): Card {
   const uuid = ctx.uuid ?? randomUUID;
-  const ruleList = uniqueRules(rules);
-  if (ruleList.length === 0) throw new Error('cards: no rule set to name on the card (CardContext.ruleSets is empty)');
-  const versions = [...new Set(ruleList.map((r) => r.version))].join(', ');
-  const cardUuid = uuid();
-  const suggestions = (draft.suggestions ?? []).map((s): Suggestion => ({
-    label: s.label,
+  // Built key by key in the order the cards have always had (JSON bytes unchanged), no spreads.
+  const card: Mutable<Omit<Card, 'extension'>> & { extension?: Card['extension'] } = {
     uuid: uuid(),
-    ...(s.isRecommended === undefined ? {} : { isRecommended: s.isRecommended }),
-    ...(s.actions === undefined || s.actions.length === 0 ? {} : { actions: s.actions }),
-  }));
-  return {
-    uuid: cardUuid,
     summary: draft.summary,
     detail: draft.detail,
     indicator: draft.indicator,
-    source: {
-      label: `${ctx.guideline.label} · rules ${versions}`,
-      ...(ctx.guideline.url === undefined ? {} : { url: ctx.guideline.url }),
-    },
-    ...(suggestions.length > 0 ? { suggestions, selectionBehavior: draft.selectionBehavior ?? 'at-most-one' } : {}),
-    ...(draft.overrideReasons !== undefined && draft.overrideReasons.length > 0 ? { overrideReasons: draft.overrideReasons } : {}),
-    ...(draft.links !== undefined && draft.links.length > 0 ? { links: draft.links } : {}),
-    extension: { [RULES_EXTENSION_KEY]: ruleList },
+    source: ctx.guideline.url === undefined ? { label: stamp.sourceLabel } : { label: stamp.sourceLabel, url: ctx.guideline.url },
   };
+  if (draft.suggestions !== undefined && draft.suggestions.length > 0) {
+    card.suggestions = draft.suggestions.map((s): Suggestion => {
+      const suggestion: Mutable<Suggestion> = { label: s.label, uuid: uuid() };
+      if (s.isRecommended !== undefined) suggestion.isRecommended = s.isRecommended;
+      if (s.actions !== undefined && s.actions.length > 0) suggestion.actions = s.actions;
+      return suggestion;
+    });
+    card.selectionBehavior = draft.selectionBehavior ?? 'at-most-one';
+  }
+  if (draft.overrideReasons !== undefined && draft.overrideReasons.length > 0) card.overrideReasons = draft.overrideReasons;
+  if (draft.links !== undefined && draft.links.length > 0) card.links = draft.links;
+  card.extension = { [RULES_EXTENSION_KEY]: stamp.rules };
+  return card as Card;
 }
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 export function overrideReason(code: string, display: string): OverrideReasonCoding {
   return { system: SYSTEM.overrideReason, code, display };

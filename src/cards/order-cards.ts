@@ -5,14 +5,14 @@
  */
 import type { Card, OverrideReasonCoding, Suggestion } from '../cds-hooks/card.js';
 import type { Assessment, OrderCheck } from '../engine/types.js';
-import { finishCard, guidelineLinks, overrideReason, type CardContext, type CardDraft } from './context.js';
+import { cardStamp, finishCard, guidelineLinks, overrideReason, type CardContext, type CardDraft } from './context.js';
 import { walkingAidDeviceRequest, walkingAidName, type WalkingAid } from './resources.js';
 import { capitalise, clip, hipsPhrase, ownWord, theHips } from './vocabulary.js';
 
 export function orderCards(checks: readonly OrderCheck[], assessment: Assessment, ctx: CardContext): Card[] {
   // clinical-spec.md section 11: every check applies to a patient with ONFH in scope only.
   if (!assessment.inScope) return [];
-  return checks.map((check) => finishCard(orderCard(check, assessment, ctx), [check.rule], ctx));
+  return checks.map((check) => finishCard(orderCard(check, assessment, ctx), cardStamp([check.rule], ctx), ctx));
 }
 
 function isBisphosphonate(check: OrderCheck): boolean {

@@ -6,11 +6,11 @@
  * action now (surgical evaluation, overdue imaging, corticosteroid exposure, data that blocks
  * staging). Nothing else speaks: silence where there is nothing to say.
  */
-import type { Card, Suggestion } from '../cds-hooks/card.js';
+import type { Card, OverrideReasonCoding, Suggestion } from '../cds-hooks/card.js';
 import {
   MODALITY_IDS, type Assessment, type DataGap, type HipAssessment, type ModalityId, type Recommendation, type RecommendationStatus,
 } from '../engine/types.js';
-import { finishCard, guidelineLinks, overrideReason, type CardContext, type CardDraft } from './context.js';
+import { cardStamp, finishCard, guidelineLinks, overrideReason, type CardContext, type CardDraft } from './context.js';
 import {
   imagingServiceRequest, planImaging, referralServiceRequest, studyName, type ImagingNeed, type ImagingOrder,
 } from './resources.js';
@@ -27,16 +27,18 @@ export function patientViewCards(assessment: Assessment, ctx: CardContext): Card
   if (!assessment.inScope || assessment.hips.length === 0) return [];
   const rules = ctx.ruleSets.length > 0 ? ctx.ruleSets : assessment.rules;
 
-  const imaging = imagingOverdueCard(assessment, ctx);
+  const gapNeeds = gapImagingNeeds(assessment);
+  const imaging = imagingOverdueCard(assessment, ctx, gapNeeds);
   const drafts = [
     surgicalEvaluationCard(assessment, ctx),
     imaging?.draft,
     corticosteroidCard(assessment),
     summaryCard(assessment, ctx),
-    dataGapCard(assessment, ctx, imaging?.orders ?? []),
+    dataGapCard(assessment, ctx, gapNeeds, imaging?.orders ?? []),
   ].filter((d): d is CardDraft => d !== undefined);
   // Only when all five apply is one left out: the data-gap card, whose gaps the summary also lists.
-  return drafts.slice(0, MAX_CARDS).map((d) => finishCard(d, rules, ctx));
+  const stamp = cardStamp(rules, ctx);
+  return drafts.slice(0, MAX_CARDS).map((d) => finishCard(d, stamp, ctx));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -66,10 +68,28 @@ function orderSuggestion(order: ImagingOrder, patientId: string): Omit<Suggestio
   };
 }
 
-function orderSuggestions(orders: readonly ImagingOrder[], patientId: string): Pick<CardDraft, 'suggestions' | 'selectionBehavior'> {
-  if (orders.length === 0) return {};
-  return { suggestions: orders.map((o) => orderSuggestion(o, patientId)), selectionBehavior: orders.length > 1 ? 'any' : 'at-most-one' };
+/** Any of several orders may be chosen, or the one. */
+function selectionFor(orders: readonly ImagingOrder[]): CardDraft['selectionBehavior'] {
+  return orders.length > 1 ? 'any' : 'at-most-one';
 }
+
+/** The override reasons of each warning card: fixed wording, made once (frozen, shared by the cards). */
+const overrideReasons = (...reasons: [code: string, display: string][]): readonly OverrideReasonCoding[] =>
+  Object.freeze(reasons.map(([code, display]) => Object.freeze(overrideReason(code, display))));
+const IMAGING_OVERRIDE_REASONS = overrideReasons(
+  ['imaging-scheduled', 'Imaging already scheduled or done elsewhere'],
+  ['patient-declined', 'Patient declined imaging'],
+  ['surgery-planned', 'Surgery done or planned for this hip'],
+);
+const SURGICAL_OVERRIDE_REASONS = overrideReasons(
+  ['already-referred', 'Already under orthopaedic care or referred'],
+  ['patient-declined', 'Patient declines surgical evaluation'],
+  ['surgery-not-appropriate', 'Surgery contraindicated or not appropriate now'],
+);
+const CORTICOSTEROID_OVERRIDE_REASONS = overrideReasons(
+  ['corticosteroid-required', 'Corticosteroid required for another condition'],
+  ['dose-reviewed', 'Dose and duration already reviewed'],
+);
 
 const INTERVAL_SOURCE =
   '_Study and interval: FAQ and SMALL (radiograph every 3 months, MRI every 6–12 months in cohort protocols). GL2025 grades no imaging interval._';
@@ -78,8 +98,15 @@ const INTERVAL_SOURCE =
 // Card: imaging overdue (warning)
 
 /** MRI needs raised by data gaps (a hip that cannot be staged; the other hip never imaged). */
-function gapImagingNeeds(a: Assessment): { need: ImagingNeed; gap: DataGap; line: string; short: string }[] {
-  const out: { need: ImagingNeed; gap: DataGap; line: string; short: string }[] = [];
+interface GapNeed {
+  readonly need: ImagingNeed;
+  readonly gap: DataGap;
+  readonly line: string;
+  readonly short: string;
+}
+
+function gapImagingNeeds(a: Assessment): GapNeed[] {
+  const out: GapNeed[] = [];
   for (const gap of a.dataGaps) {
     if (gap.code === 'staging-findings-missing') {
       const hip = a.hips.find((h) => h.side === (gap.side ?? h.side));
@@ -111,17 +138,18 @@ function covers(order: ImagingOrder, need: ImagingNeed): boolean {
   return order.modality === need.modality && (order.side === 'both' || order.side === need.side);
 }
 
-function imagingOverdueCard(a: Assessment, ctx: CardContext): { draft: CardDraft; orders: ImagingOrder[] } | undefined {
+function imagingOverdueCard(a: Assessment, ctx: CardContext, gaps: readonly GapNeed[]): { draft: CardDraft; orders: ImagingOrder[] } | undefined {
   const overdue = a.hips.filter((h) => h.followUp.overdue);
   if (overdue.length === 0) return undefined;
   const needs = overdue.map(followUpNeed);
   // An MRI that is due anyway also takes in a gap's MRI (one bilateral study rather than two).
-  const gapNeeds = needs.some((n) => n.modality === 'MR') ? gapImagingNeeds(a).filter((g) => g.need.modality === 'MR') : [];
+  const gapNeeds = needs.some((n) => n.modality === 'MR') ? gaps.filter((g) => g.need.modality === 'MR') : [];
   const { orders, unorderable } = planImaging([...needs, ...gapNeeds.map((g) => g.need)], ctx.imagingOrders);
 
   const many = a.hips.length > 1;
   const neverImaged = overdue.every((h) => h.followUp.lastStudy === null);
-  const earliestDue = overdue.map((h) => h.followUp.due).sort()[0] ?? a.evaluatedAt;
+  let earliestDue = overdue[0]?.followUp.due ?? a.evaluatedAt;
+  for (const h of overdue) if (h.followUp.due < earliestDue) earliestDue = h.followUp.due;
   const studies = [...new Set(needs.map((n) => shortStudy(n, many)))].join(' and ');
   const summary = neverImaged
     ? `No imaging of ${theHips(overdue.map((h) => h.side))} on record: ${studies} due now`
@@ -146,12 +174,10 @@ function imagingOverdueCard(a: Assessment, ctx: CardContext): { draft: CardDraft
       summary: clip(summary),
       detail: [...lines, '', INTERVAL_SOURCE].join('\n'),
       indicator: 'warning',
-      ...orderSuggestions(orders, ctx.patientId),
-      overrideReasons: [
-        overrideReason('imaging-scheduled', 'Imaging already scheduled or done elsewhere'),
-        overrideReason('patient-declined', 'Patient declined imaging'),
-        overrideReason('surgery-planned', 'Surgery done or planned for this hip'),
-      ],
+      // one suggestion per order (an empty list: none, see finishCard)
+      suggestions: orders.map((o) => orderSuggestion(o, ctx.patientId)),
+      selectionBehavior: selectionFor(orders),
+      overrideReasons: IMAGING_OVERRIDE_REASONS,
     },
   };
 }
@@ -196,11 +222,7 @@ function surgicalEvaluationCard(a: Assessment, ctx: CardContext): CardDraft | un
       }],
     }],
     selectionBehavior: 'at-most-one',
-    overrideReasons: [
-      overrideReason('already-referred', 'Already under orthopaedic care or referred'),
-      overrideReason('patient-declined', 'Patient declines surgical evaluation'),
-      overrideReason('surgery-not-appropriate', 'Surgery contraindicated or not appropriate now'),
-    ],
+    overrideReasons: SURGICAL_OVERRIDE_REASONS,
   };
 }
 
@@ -224,10 +246,7 @@ function corticosteroidCard(a: Assessment): CardDraft | undefined {
         : ['', `Simvastatin ${grade(simvastatin)} ${simvastatin.status === 'consider' ? 'may be considered' : 'is recommended'}: GL2025 3.7.2 gives it to reduce the risk of corticosteroid- or alcohol-induced osteonecrosis (Table 6).`]),
     ].join('\n'),
     indicator: 'warning',
-    overrideReasons: [
-      overrideReason('corticosteroid-required', 'Corticosteroid required for another condition'),
-      overrideReason('dose-reviewed', 'Dose and duration already reviewed'),
-    ],
+    overrideReasons: CORTICOSTEROID_OVERRIDE_REASONS,
   };
 }
 
@@ -245,22 +264,61 @@ const STATUS_HEADING: Readonly<Record<ListedStatus, string>> = {
 };
 const STATUS_ORDER: readonly ListedStatus[] = ['recommended', 'consider', 'no-recommendation', 'not-recommended', 'contraindicated'];
 
+/** One hip's recommendation of a modality. */
+interface Listed {
+  /** The hip's place in Assessment.hips (two hips may share a side). */
+  readonly hip: number;
+  readonly side: HipSide;
+  readonly rec: Recommendation;
+}
+
+const MODALITY_INDEX: ReadonlyMap<string, number> = new Map(MODALITY_IDS.map((m, i) => [m, i]));
+
+/**
+ * Every hip's recommendations by modality, in clinical-spec.md section 5 order (within one, hips
+ * in order, then each hip's own order): one pass over the Assessment for all the summary's lists.
+ */
+function byModality(a: Assessment): Listed[][] {
+  const lists: Listed[][] = MODALITY_IDS.map(() => []);
+  a.hips.forEach((h, hip) => {
+    for (const rec of h.recommendations) {
+      const i = MODALITY_INDEX.get(rec.modality);
+      if (i !== undefined) lists[i]?.push({ hip, side: h.side, rec });
+    }
+  });
+  return lists;
+}
+
 interface Entry {
   readonly modality: ModalityId;
   readonly rec: Recommendation;
   readonly sides: HipSide[];
 }
 
-function entriesByStatus(a: Assessment, status: ListedStatus): Entry[] {
+/** GRADE evidence letters in order; anything else is compared as text, as it always was. */
+function compareEvidence(x: string, y: string): number {
+  const rank = (e: string): number => (e === 'A' ? 1 : e === 'B' ? 2 : e === 'C' ? 3 : e === 'D' ? 4 : 0);
+  const rx = rank(x);
+  const ry = rank(y);
+  return rx > 0 && ry > 0 ? rx - ry : x.localeCompare(y);
+}
+
+function entriesByStatus(lists: readonly (readonly Listed[])[], status: ListedStatus): Entry[] {
   const entries: Entry[] = [];
-  for (const modality of MODALITY_IDS) {
-    const hits = a.hips.flatMap((h) => h.recommendations.filter((r) => r.modality === modality && r.status === status).map((rec) => ({ side: h.side, rec })));
-    const firstHit = hits[0];
-    if (firstHit === undefined) continue;
-    entries.push({ modality, rec: firstHit.rec, sides: hits.map((x) => x.side) });
-  }
+  MODALITY_IDS.forEach((modality, i) => {
+    let entry: Entry | undefined;
+    for (const x of lists[i] ?? []) {
+      if (x.rec.status !== status) continue;
+      if (entry === undefined) {
+        entry = { modality, rec: x.rec, sides: [x.side] };
+        entries.push(entry);
+      } else {
+        entry.sides.push(x.side);
+      }
+    }
+  });
   // Strong before weak, high evidence before low; table order otherwise (stable sort).
-  return entries.sort((x, y) => x.rec.strength - y.rec.strength || x.rec.evidence.localeCompare(y.rec.evidence));
+  return entries.sort((x, y) => x.rec.strength - y.rec.strength || compareEvidence(x.rec.evidence, y.rec.evidence));
 }
 
 /** "left hip only" when a patient with more than one affected hip has an entry not about every hip. */
@@ -269,24 +327,30 @@ function onlyFor(a: Assessment, sides: readonly HipSide[]): string | undefined {
 }
 
 function qualified(text: string, qualifiers: readonly (string | undefined)[]): string {
-  const q = qualifiers.filter((x): x is string => x !== undefined && x !== '');
-  return q.length > 0 ? `${text} (${q.join('; ')})` : text;
+  let q = '';
+  for (const x of qualifiers) if (x !== undefined && x !== '') q = q === '' ? x : `${q}; ${x}`;
+  return q === '' ? text : `${text} (${q})`;
 }
 
 function item(a: Assessment, e: Entry, withReasons: boolean): string {
-  return qualified(`${MODALITY[e.modality].name} ${grade(e.rec)}`, [onlyFor(a, e.sides), ...(withReasons ? e.rec.reasons : [])]);
+  return qualified(`${MODALITY[e.modality].name} ${grade(e.rec)}`, withReasons ? [onlyFor(a, e.sides), ...e.rec.reasons] : [onlyFor(a, e.sides)]);
 }
 
 function groupedLines(a: Assessment, entries: readonly Entry[], withReasons: (e: Entry) => boolean): string[] {
   const byGroup = new Map<ModalityGroup, string[]>();
   for (const e of entries) {
     const g = MODALITY[e.modality].group;
-    byGroup.set(g, [...(byGroup.get(g) ?? []), item(a, e, withReasons(e))]);
-  }
-  return MODALITY_GROUP_ORDER.flatMap((g) => {
+    const text = item(a, e, withReasons(e));
     const items = byGroup.get(g);
-    return items === undefined ? [] : [`- ${g}: ${items.join(', ')}`];
-  });
+    if (items === undefined) byGroup.set(g, [text]);
+    else items.push(text);
+  }
+  const lines: string[] = [];
+  for (const g of MODALITY_GROUP_ORDER) {
+    const items = byGroup.get(g);
+    if (items !== undefined) lines.push(`- ${g}: ${items.join(', ')}`);
+  }
+  return lines;
 }
 
 /** Why a modality is not recommended or contraindicated; the bisphosphonates in GL2025's own words. */
@@ -298,48 +362,55 @@ function whyNot(modality: ModalityId, rec: Recommendation): string {
 }
 
 /** Items sharing the same reasons and hips share a line: "PRP A1, SVF B1: active malignancy". */
-function reasonLines(a: Assessment, status: 'not-recommended' | 'contraindicated'): string[] {
+function reasonLines(a: Assessment, lists: readonly (readonly Listed[])[], status: 'not-recommended' | 'contraindicated'): string[] {
   const lines = new Map<string, { names: string[]; why: string }>();
-  for (const modality of MODALITY_IDS) {
-    const byWhy = new Map<string, { rec: Recommendation; sides: HipSide[] }>();
-    for (const hip of a.hips) {
-      for (const rec of hip.recommendations.filter((r) => r.modality === modality && r.status === status)) {
-        const why = whyNot(modality, rec);
-        const seen = byWhy.get(why);
-        if (seen === undefined) byWhy.set(why, { rec, sides: [hip.side] });
-        else seen.sides.push(hip.side);
-      }
+  MODALITY_IDS.forEach((modality, i) => {
+    let byWhy: Map<string, { rec: Recommendation; sides: HipSide[] }> | undefined;
+    for (const { side, rec } of lists[i] ?? []) {
+      if (rec.status !== status) continue;
+      const why = whyNot(modality, rec);
+      byWhy ??= new Map();
+      const seen = byWhy.get(why);
+      if (seen === undefined) byWhy.set(why, { rec, sides: [side] });
+      else seen.sides.push(side);
     }
+    if (byWhy === undefined) return;
     for (const [why, { rec, sides }] of byWhy) {
       const key = `${why}|${sides.join(',')}`;
       const line = lines.get(key) ?? { names: [], why: qualified(why, [onlyFor(a, sides)]) };
       line.names.push(`${MODALITY[modality].name} ${grade(rec)}`);
       lines.set(key, line);
     }
-  }
+  });
   return [...lines.values()].map((l) => `- ${capitalise(l.names.join(', '))}: ${l.why}`);
 }
 
 /** Caveats that always go with a modality (clinical-spec.md 5.1: core decompression). */
-function noteLines(a: Assessment): string[] {
+function noteLines(a: Assessment, lists: readonly (readonly Listed[])[]): string[] {
   const out: string[] = [];
-  for (const modality of MODALITY_IDS) {
-    const seen = new Map<string, HipSide[]>();
-    for (const hip of a.hips) {
-      const rec = hip.recommendations.find((r) => r.modality === modality && (r.status === 'recommended' || r.status === 'consider'));
-      if (rec === undefined) continue;
-      const parts = [...(rec.notes ?? []).map(sentence)];
+  MODALITY_IDS.forEach((modality, i) => {
+    let seen: Map<string, HipSide[]> | undefined;
+    let lastHip = -1;
+    for (const { hip, side, rec } of lists[i] ?? []) {
+      // Each hip's first recommended or considered entry of the modality speaks for the hip.
+      if (hip === lastHip || (rec.status !== 'recommended' && rec.status !== 'consider')) continue;
+      lastHip = hip;
+      const parts = (rec.notes ?? []).map(sentence);
       if (rec.combinations !== undefined && rec.combinations.length > 0) {
         parts.push(`A1 combinations (GL2025 Table 11): ${rec.combinations.join(', ')}.`);
       }
       if (parts.length === 0) continue;
       const text = parts.join(' ');
-      seen.set(text, [...(seen.get(text) ?? []), hip.side]);
+      seen ??= new Map();
+      const sides = seen.get(text);
+      if (sides === undefined) seen.set(text, [side]);
+      else sides.push(side);
     }
+    if (seen === undefined) return;
     for (const [text, sides] of seen) {
       out.push(`- ${qualified(capitalise(MODALITY[modality].name), [onlyFor(a, sides)])}: ${text}`);
     }
-  }
+  });
   return out;
 }
 
@@ -412,40 +483,43 @@ function summaryLine(a: Assessment): string {
 }
 
 function summaryCard(a: Assessment, ctx: CardContext): CardDraft {
-  const header = `| | ${a.hips.map((h) => hipName(h.side)).join(' | ')} |`;
-  const rule = `|---|${a.hips.map(() => '---').join('|')}|`;
   const row = (label: string, f: (h: HipAssessment) => string): string => `| ${label} | ${a.hips.map((h) => cell(f(h))).join(' | ')} |`;
-  const table = [
-    header,
-    rule,
+  // The detail's lines, its sections apart by an empty line, joined once at the end.
+  const lines = [
+    `| | ${a.hips.map((h) => hipName(h.side)).join(' | ')} |`,
+    `|---|${a.hips.map(() => '---').join('|')}|`,
     row('Stage', (h) => stageText(h.stage)),
     row('Lesion size', (h) => sizeText(h) ?? 'unknown'),
     row('Next imaging', nextImagingCell),
-    ...(a.hips.some((h) => h.progressionRisk.high)
-      ? [row('Progression risk', (h) => (h.progressionRisk.high ? `high: ${h.progressionRisk.factors.map((f) => words(f, PROGRESSION_TEXT)).join(', ')}` : 'not high'))]
-      : []),
   ];
+  if (a.hips.some((h) => h.progressionRisk.high)) {
+    lines.push(row('Progression risk', (h) => (h.progressionRisk.high ? `high: ${h.progressionRisk.factors.map((f) => words(f, PROGRESSION_TEXT)).join(', ')}` : 'not high')));
+  }
+  const section = (heading: string, body: readonly string[] = []): void => {
+    lines.push('', heading);
+    for (const line of body) lines.push(line);
+  };
 
-  const sections: string[] = [table.join('\n')];
   if (a.conservativeCare.indicated) {
-    sections.push(`**Conservative care is the indicated path**${conservativeCareWhy(a)} (TCM).`);
+    section(`**Conservative care is the indicated path**${conservativeCareWhy(a)} (TCM).`);
   }
+  const byMod = byModality(a);
   for (const status of STATUS_ORDER) {
-    let lines: string[];
-    if (status === 'not-recommended' || status === 'contraindicated') lines = reasonLines(a, status);
-    else lines = groupedLines(a, entriesByStatus(a, status), (e) => status === 'consider' && e.rec.strength === 1);
-    if (lines.length > 0) sections.push([STATUS_HEADING[status], ...lines].join('\n'));
+    let body: string[];
+    if (status === 'not-recommended' || status === 'contraindicated') body = reasonLines(a, byMod, status);
+    else body = groupedLines(a, entriesByStatus(byMod, status), (e) => status === 'consider' && e.rec.strength === 1);
+    if (body.length > 0) section(STATUS_HEADING[status], body);
   }
-  const notes = noteLines(a);
-  if (notes.length > 0) sections.push(['**Notes**', ...notes].join('\n'));
+  const notes = noteLines(a, byMod);
+  if (notes.length > 0) section('**Notes**', notes);
   const risks = a.riskFactors.filter((r) => r.id !== 'corticosteroid-exposure').map((r) => ownWord(RISK_FACTOR_TEXT, r.id) ?? words(r.id));
-  if (risks.length > 0) sections.push(`**Risk factors to address**: ${[...new Set(risks)].join(', ')}.`);
-  if (a.dataGaps.length > 0) sections.push(['**Data to complete**', ...a.dataGaps.map((g) => `- ${sentence(g.message)}`)].join('\n'));
-  sections.push('_GRADE (GL2025 Table 1): evidence A high to D very low; strength 1 strong, 2 weak, 3 no clear recommendation._');
+  if (risks.length > 0) section(`**Risk factors to address**: ${[...new Set(risks)].join(', ')}.`);
+  if (a.dataGaps.length > 0) section('**Data to complete**', a.dataGaps.map((g) => `- ${sentence(g.message)}`));
+  section('_GRADE (GL2025 Table 1): evidence A high to D very low; strength 1 strong, 2 weak, 3 no clear recommendation._');
 
   return {
     summary: summaryLine(a),
-    detail: sections.join('\n\n'),
+    detail: lines.join('\n'),
     indicator: 'info',
     links: guidelineLinks(ctx, 'Guideline: non-surgical treatment of ONFH (GL2025)'),
   };
@@ -454,8 +528,8 @@ function summaryCard(a: Assessment, ctx: CardContext): CardDraft {
 // ---------------------------------------------------------------------------------------------
 // Card: data that blocks staging, the other hip never imaged, side not recorded (info)
 
-function dataGapCard(a: Assessment, ctx: CardContext, alreadyOrdered: readonly ImagingOrder[]): CardDraft | undefined {
-  const imaging = gapImagingNeeds(a).filter((g) => !alreadyOrdered.some((o) => covers(o, g.need)));
+function dataGapCard(a: Assessment, ctx: CardContext, gaps: readonly GapNeed[], alreadyOrdered: readonly ImagingOrder[]): CardDraft | undefined {
+  const imaging = gaps.filter((g) => !alreadyOrdered.some((o) => covers(o, g.need)));
   const sideUnknown = a.dataGaps.some((g) => g.code === 'side-unknown');
   const shorts = [...imaging.map((g) => g.short), ...(sideUnknown ? ['side of the diagnosis not recorded'] : [])];
   if (shorts.length === 0) return undefined;
@@ -477,6 +551,7 @@ function dataGapCard(a: Assessment, ctx: CardContext, alreadyOrdered: readonly I
     summary: clip(summary),
     detail: lines.join('\n'),
     indicator: 'info',
-    ...orderSuggestions(orders, ctx.patientId),
+    suggestions: orders.map((o) => orderSuggestion(o, ctx.patientId)),
+    selectionBehavior: selectionFor(orders),
   };
 }

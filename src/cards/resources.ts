@@ -42,16 +42,23 @@ function onfhText(side: HipSide): string {
 export function onfhReason(hips: readonly Hip[]): { reasonCode: unknown[]; reasonReference?: unknown[] } {
   const reasonCode = hips.map((hip) => {
     const icd = icd10cm(hip);
-    return {
-      coding: [
-        { system: SYSTEM.snomed, code: '203476003', display: 'Avascular necrosis of the head of femur' },
-        ...(icd === undefined ? [] : [{ system: SYSTEM.icd10cm, code: icd }]),
-      ],
-      text: onfhText(hip.side),
-    };
+    const snomed = { system: SYSTEM.snomed, code: '203476003', display: 'Avascular necrosis of the head of femur' };
+    return { coding: icd === undefined ? [snomed] : [snomed, { system: SYSTEM.icd10cm, code: icd }], text: onfhText(hip.side) };
   });
-  const refs = [...new Set(hips.flatMap((h) => h.conditions))].map((reference) => ({ reference }));
-  return refs.length > 0 ? { reasonCode, reasonReference: refs } : { reasonCode };
+  const conditions = new Set<string>();
+  for (const h of hips) for (const c of h.conditions) conditions.add(c);
+  if (conditions.size === 0) return { reasonCode };
+  return { reasonCode, reasonReference: Array.from(conditions, (reference) => ({ reference })) };
+}
+
+type DraftOrder = ActionResource & Record<string, unknown>;
+
+/** A draft order with its reason (onfhReason) written after its other fields, as the JSON has them. */
+function withReason(order: DraftOrder, hips: readonly Hip[]): DraftOrder {
+  const { reasonCode, reasonReference } = onfhReason(hips);
+  order['reasonCode'] = reasonCode;
+  if (reasonReference !== undefined) order['reasonReference'] = reasonReference;
+  return order;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -115,9 +122,15 @@ export function planImaging(
     const code = orderable.find((o) => o.modality === modality && o.side === (side === 'both' ? 'bilateral' : side));
     if (code === undefined || group.length === 0) return;
     const coding = { system: code.system, code: code.code };
-    const forHips = [...new Map(group.map((n) => [n.forHip.side, n.forHip])).values()];
-    const notes = [...new Set(group.flatMap((n) => (n.note === undefined ? [] : [n.note])))];
-    orders.push({ modality, side, coding, name: studyName(modality, side), forHips, ...(notes.length > 0 ? { note: notes.join(' ') } : {}) });
+    const bySide = new Map<HipSide, Hip>(); // one per side, the last need's hip, in first-seen order
+    const notes = new Set<string>();
+    for (const n of group) {
+      bySide.set(n.forHip.side, n.forHip);
+      if (n.note !== undefined) notes.add(n.note);
+    }
+    const name = studyName(modality, side);
+    const forHips = [...bySide.values()];
+    orders.push(notes.size > 0 ? { modality, side, coding, name, forHips, note: [...notes].join(' ') } : { modality, side, coding, name, forHips });
   };
 
   const xr = needs.filter((n) => n.modality === 'XR');
@@ -140,23 +153,23 @@ export function planImaging(
 }
 
 export function imagingServiceRequest(order: ImagingOrder, patientId: string): ActionResource {
-  return {
+  const request = withReason({
     resourceType: 'ServiceRequest',
     status: 'draft',
     intent: 'order',
     category: [{ coding: [{ system: SYSTEM.snomed, code: '363679005', display: 'Imaging' }] }],
     code: { coding: [order.coding], text: order.name },
     subject: { reference: `Patient/${patientId}` },
-    ...onfhReason(order.forHips),
-    ...(order.note === undefined ? {} : { note: [{ text: order.note }] }),
-  };
+  }, order.forHips);
+  if (order.note !== undefined) request['note'] = [{ text: order.note }];
+  return request;
 }
 
 // ---------------------------------------------------------------------------------------------
 // Referral
 
 export function referralServiceRequest(hips: readonly Hip[], patientId: string): ActionResource {
-  return {
+  return withReason({
     resourceType: 'ServiceRequest',
     status: 'draft',
     intent: 'order',
@@ -167,8 +180,7 @@ export function referralServiceRequest(hips: readonly Hip[], patientId: string):
     },
     subject: { reference: `Patient/${patientId}` },
     performerType: { text: 'Orthopaedic surgeon' },
-    ...onfhReason(hips),
-  };
+  }, hips);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -189,12 +201,11 @@ export function walkingAidName(aid: WalkingAid): string {
 
 export function walkingAidDeviceRequest(aid: WalkingAid, hips: readonly Hip[], patientId: string): ActionResource {
   const device = WALKING_AID[aid];
-  return {
+  return withReason({
     resourceType: 'DeviceRequest',
     status: 'draft',
     intent: 'order',
     codeCodeableConcept: { coding: [{ system: SYSTEM.snomed, code: device.code }], text: device.text },
     subject: { reference: `Patient/${patientId}` },
-    ...onfhReason(hips),
-  };
+  }, hips);
 }

@@ -3,7 +3,7 @@
  * 10). Pure: no I/O, no clock (the caller passes `now`). Every clinical threshold is in the rule
  * files; this module only sequences them: facts → stage → recommendations → follow-up.
  */
-import type { HipFacts, PatientFacts, Side } from '../facts/types.js';
+import type { HipFacts, ImagingFact, PatientFacts, Side } from '../facts/types.js';
 import type { DerivedFactRule, LoadedRules } from '../rules/index.js';
 import { truthy } from '../rules/logic.js';
 import { addMonths, monthsBetween, monthsElapsed } from './dates.js';
@@ -122,7 +122,7 @@ function stableMonths(history: readonly StageAtDate[]): number {
 function recommend(plan: ModalityPlan, facts: MutableFacts, gaps: StageGap[]): Recommendation {
   const m = plan.rule;
   const reasons: string[] = [];
-  let notes: readonly string[] = m.notes;
+  let notes = m.notes;
   let status: RecommendationStatus;
   let extraReasons = true;
   if (!m.recommendsAgainst) for (const c of m.contraindications) if (truthy(c.when(facts))) reasons.push(c.reason);
@@ -137,11 +137,11 @@ function recommend(plan: ModalityPlan, facts: MutableFacts, gaps: StageGap[]): R
     reasons.push(stageUnknown ? plan.stageUnknown : plan.outside);
     extraReasons = false;
   } else {
-    const rule = m.statusRules.find((s) => truthy(s.when(facts)));
+    const rule = firstThatApplies(m.statusRules, facts);
     if (rule) {
       status = rule.status;
       reasons.push(rule.reason);
-      if (rule.notes.length > 0) notes = [...notes, ...rule.notes];
+      if (rule.notes.length > 0) notes = notes.concat(rule.notes);
       for (const g of rule.dataGaps) gaps.push({ ...g });
     } else {
       status = plan.defaultStatus;
@@ -149,10 +149,21 @@ function recommend(plan: ModalityPlan, facts: MutableFacts, gaps: StageGap[]): R
     }
   }
   if (extraReasons) for (const r of m.reasons) if (r.when === null || truthy(r.when(facts))) reasons.push(r.reason);
-  const combinations = m.combinations?.whenStatus.includes(status) ? m.combinations.list : undefined;
-  const rec = { modality: m.modality, status, evidence: m.evidence, strength: m.strength, reasons, source: m.source };
-  if (combinations) return notes.length > 0 ? { ...rec, combinations, notes: [...notes] } : { ...rec, combinations };
-  return notes.length > 0 ? { ...rec, notes: [...notes] } : rec;
+  // Written out rather than spread ({...rec, notes}): a spread copy costs more than all of the above.
+  const { modality, evidence, strength, source } = m;
+  if (m.combinations !== null && m.combinations.whenStatus.includes(status)) {
+    const combinations = m.combinations.list;
+    return notes.length > 0
+      ? { modality, status, evidence, strength, reasons, source, combinations, notes: notes.slice() }
+      : { modality, status, evidence, strength, reasons, source, combinations };
+  }
+  return notes.length > 0 ? { modality, status, evidence, strength, reasons, source, notes: notes.slice() } : { modality, status, evidence, strength, reasons, source };
+}
+
+/** The first row whose condition holds (a loop: Array.find's closure costs more than the rows). */
+function firstThatApplies<T extends { readonly when: (facts: object) => unknown }>(rows: readonly T[], facts: MutableFacts): T | undefined {
+  for (const row of rows) if (truthy(row.when(facts))) return row;
+  return undefined;
 }
 
 function hasGap(gaps: readonly DataGap[], code: string, side: Side | undefined, finding: string | undefined): boolean {
@@ -179,8 +190,13 @@ function otherSide(side: Side): Side {
 function contralateralMri(facts: PatientFacts, hip: HipFacts): boolean {
   const other = otherSide(hip.side);
   if (other === 'unknown') return false;
-  if (facts.hips.find((h) => h.side === other)?.imaging.some((i) => i.modality === 'MR')) return true;
-  return facts.imagingBySide?.[other].some((i) => i.modality === 'MR') ?? false;
+  const otherHip = facts.hips.find((h) => h.side === other);
+  return (otherHip !== undefined && hasMri(otherHip.imaging)) || (facts.imagingBySide !== undefined && hasMri(facts.imagingBySide[other]));
+}
+
+function hasMri(imaging: readonly ImagingFact[]): boolean {
+  for (const i of imaging) if (i.modality === 'MR') return true;
+  return false;
 }
 
 /** Assesses one affected hip. `base`: the patient's facts, before any hip or derived fact. */
@@ -253,8 +269,8 @@ function assessHip(
   if (lastStudy !== null && hip.diagnosisDate !== null) {
     f['months-since-diagnosis-at-last-study'] = monthsElapsed(hip.diagnosisDate, lastStudy);
   }
-  const modalityRule = fu.modality.find((x) => truthy(x.when(f)));
-  const intervalRule = fu.interval.find((x) => truthy(x.when(f)));
+  const modalityRule = firstThatApplies(fu.modality, f);
+  const intervalRule = firstThatApplies(fu.interval, f);
   // The loader requires a last, unconditional row in both lists, so these fallbacks never apply.
   const months = intervalRule?.months ?? 6;
   const due = lastStudy === null ? now : addMonths(lastStudy, months);
@@ -319,7 +335,13 @@ export function assess(facts: PatientFacts, rules: LoadedRules, now: string): As
 
   // spec 7.2, per patient: any hip that meets an indication; reasons in rule order, once each.
   const conservative: string[] = [];
-  for (const c of rules.conservativeCare) if (workings.some((w) => truthy(c.when(w.facts)))) conservative.push(c.id);
+  for (const c of rules.conservativeCare) {
+    for (const w of workings) {
+      if (!truthy(c.when(w.facts))) continue;
+      conservative.push(c.id);
+      break;
+    }
+  }
 
   // spec 10, per patient: derived facts evaluated over the patient's own facts.
   applyDerived(plan.derived.findings, patient);
