@@ -297,10 +297,13 @@ interface Entry {
 
 /** GRADE evidence letters in order; anything else is compared as text, as it always was. */
 function compareEvidence(x: string, y: string): number {
-  const rank = (e: string): number => (e === 'A' ? 1 : e === 'B' ? 2 : e === 'C' ? 3 : e === 'D' ? 4 : 0);
-  const rx = rank(x);
-  const ry = rank(y);
+  const rx = evidenceRank(x);
+  const ry = evidenceRank(y);
   return rx > 0 && ry > 0 ? rx - ry : x.localeCompare(y);
+}
+
+function evidenceRank(e: string): number {
+  return e === 'A' ? 1 : e === 'B' ? 2 : e === 'C' ? 3 : e === 'D' ? 4 : 0;
 }
 
 function entriesByStatus(lists: readonly (readonly Listed[])[], status: ListedStatus): Entry[] {
@@ -395,11 +398,10 @@ function noteLines(a: Assessment, lists: readonly (readonly Listed[])[]): string
       // Each hip's first recommended or considered entry of the modality speaks for the hip.
       if (hip === lastHip || (rec.status !== 'recommended' && rec.status !== 'consider')) continue;
       lastHip = hip;
+      const combinations = rec.combinations !== undefined && rec.combinations.length > 0;
+      if (!combinations && (rec.notes === undefined || rec.notes.length === 0)) continue;
       const parts = (rec.notes ?? []).map(sentence);
-      if (rec.combinations !== undefined && rec.combinations.length > 0) {
-        parts.push(`A1 combinations (GL2025 Table 11): ${rec.combinations.join(', ')}.`);
-      }
-      if (parts.length === 0) continue;
+      if (combinations) parts.push(`A1 combinations (GL2025 Table 11): ${rec.combinations.join(', ')}.`);
       const text = parts.join(' ');
       seen ??= new Map();
       const sides = seen.get(text);

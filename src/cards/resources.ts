@@ -122,13 +122,19 @@ export function planImaging(
     const code = orderable.find((o) => o.modality === modality && o.side === (side === 'both' ? 'bilateral' : side));
     if (code === undefined || group.length === 0) return;
     const coding = { system: code.system, code: code.code };
+    const name = studyName(modality, side);
+    const one = group.length === 1 ? group[0] : undefined;
+    if (one !== undefined) {
+      // the usual case: one need, one hip
+      orders.push(one.note !== undefined ? { modality, side, coding, name, forHips: [one.forHip], note: one.note } : { modality, side, coding, name, forHips: [one.forHip] });
+      return;
+    }
     const bySide = new Map<HipSide, Hip>(); // one per side, the last need's hip, in first-seen order
     const notes = new Set<string>();
     for (const n of group) {
       bySide.set(n.forHip.side, n.forHip);
       if (n.note !== undefined) notes.add(n.note);
     }
-    const name = studyName(modality, side);
     const forHips = [...bySide.values()];
     orders.push(notes.size > 0 ? { modality, side, coding, name, forHips, note: [...notes].join(' ') } : { modality, side, coding, name, forHips });
   };
