@@ -13,7 +13,7 @@ import type { ModalityId, Evidence, RecommendationStatus, Strength, FollowUpModa
 import { BUILT_IN_FACT_NAMES, STATUS_FACT_PREFIX, blankFactsMaker } from './facts.js';
 import type { FactValue } from './facts.js';
 import type { CompiledLogic } from './logic.js';
-import { checkLogic, compileLogic } from './logic.js';
+import { checkLogic, compileLogic, factsRead } from './logic.js';
 import type {
   ConservativeCareFile, DerivedFactsFile, FollowUpFile, ModalitiesFile, OrderChecksFile, RiskFactorsFile,
   RuleKind, StagingFile, SurgicalEvaluationFile,
@@ -300,6 +300,7 @@ export function compileRuleFiles(files: readonly ReadFile[], faults: RuleFault[]
     });
   }
   const knownWithStatus = new Set<string>([...known, STATUS_FACT_PREFIX.slice(0, -1)]);
+  faults.push(...derivedOrderFaults(parsedFiles));
 
   const ctx = new Compiler(faults, known, knownWithStatus);
   for (const p of parsedFiles) {
@@ -315,6 +316,32 @@ export function compileRuleFiles(files: readonly ReadFile[], faults: RuleFault[]
   const active = parsedFiles.filter((p) => p.info.status === 'active');
   const built = ctx.build(parsedFiles.map((p) => p.info), active);
   return built === null ? null : { ...built, newFacts: blankFactsMaker([...knownWithStatus]) };
+}
+
+/**
+ * Derived facts are worked out in order, `findings` phase first, then `stage` (engine/assess.ts),
+ * each over the facts known by then: one that reads a derived fact worked out after it would read a
+ * stale or missing value. The engine relies on this order (a stage-history date reuses the
+ * findings-phase facts), so the loader refuses such a reference, naming both facts.
+ */
+function derivedOrderFaults(parsedFiles: readonly ParsedFile[]): RuleFault[] {
+  const all: { file: string; index: number; name: string; phase: 'findings' | 'stage'; reads: readonly string[] }[] = [];
+  for (const p of parsedFiles) {
+    if (p.parsed.kind !== 'derived-facts' || p.info.status !== 'active') continue;
+    p.parsed.data.facts.forEach((f, index) => all.push({ file: p.file, index, name: f.name, phase: f.phase, reads: factsRead(f.value) }));
+  }
+  const position = (phase: 'findings' | 'stage', order: number) => (phase === 'findings' ? 0 : all.length) + order;
+  const at = new Map(all.map((f, order) => [f.name, { phase: f.phase, at: position(f.phase, order) }]));
+  const faults: RuleFault[] = [];
+  all.forEach((f, order) => {
+    for (const name of f.reads) {
+      const used = at.get(name);
+      if (used === undefined || used.at < position(f.phase, order)) continue;
+      const why = name === f.name ? 'itself' : used.phase !== f.phase ? `"${name}", a ${used.phase}-phase fact worked out after the ${f.phase} phase` : `"${name}", which is listed after it`;
+      faults.push({ file: f.file, path: `$.facts[${f.index}].value`, message: `derived fact "${f.name}" reads ${why}; derived facts are worked out in order (findings phase, then stage)` });
+    }
+  });
+  return faults;
 }
 
 /** Checks every condition of a parsed file, then builds the compiled rules from the active files. */

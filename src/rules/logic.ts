@@ -162,6 +162,30 @@ export function checkLogic(
   return faults;
 }
 
+/** The fact names a condition reads (`var`s outside iterators), each once, in the order met. */
+export function factsRead(logic: Logic): string[] {
+  const names = new Set<string>();
+  const walk = (node: unknown): void => {
+    if (node === null || typeof node !== 'object') return;
+    if (Array.isArray(node)) {
+      for (const n of node as unknown[]) walk(n);
+      return;
+    }
+    for (const [op, args] of Object.entries(node as Record<string, unknown>)) {
+      if (op === 'var') {
+        const name = Array.isArray(args) ? (args[0] as unknown) : args;
+        if (typeof name === 'string') names.add(name);
+      } else if (ITERATORS.has(op) && Array.isArray(args)) {
+        walk((args as unknown[])[0]); // the rest refer to the current element
+      } else {
+        walk(args);
+      }
+    }
+  };
+  walk(logic);
+  return [...names];
+}
+
 /** Compiles a checked condition once (json-logic-engine builds a JavaScript function). */
 export function compileLogic(logic: Logic): CompiledLogic {
   const fn = engine.build(logic) as (data: object) => unknown;

@@ -53,6 +53,27 @@ describe('loadRules refuses, naming file and JSON path', () => {
     expect(e.message).toContain('staging/arco-2019.json at $.stages[1].when.>[0].var');
   });
 
+  it('a derived fact that reads one worked out after it (the engine works them out in order)', async () => {
+    await edit('facts/derived-facts.json', (j) => {
+      const facts = j.facts as Json[];
+      // size-category (first, findings phase) made to read small-or-medium-lesion (listed later)
+      at(facts, 0).value = { if: [{ var: 'small-or-medium-lesion' }, 'small', null] };
+      // a findings-phase fact reading a stage-phase one
+      at(facts, 1).value = { var: 'pre-collapse' };
+    });
+    const e = await refusal();
+    expect(e.faults).toContainEqual({
+      file: 'facts/derived-facts.json',
+      path: '$.facts[0].value',
+      message: 'derived fact "size-category" reads "small-or-medium-lesion", which is listed after it; derived facts are worked out in order (findings phase, then stage)',
+    });
+    expect(e.faults).toContainEqual({
+      file: 'facts/derived-facts.json',
+      path: '$.facts[1].value',
+      message: 'derived fact "collapse" reads "pre-collapse", a stage-phase fact worked out after the findings phase; derived facts are worked out in order (findings phase, then stage)',
+    });
+  });
+
   it('an unknown modality id', async () => {
     await edit('modalities/gl2025-modalities.json', (j) => { at(j.modalities, 0).modality = 'health-educaton'; });
     const e = await refusal();
