@@ -32,6 +32,8 @@ export interface ChildOptions {
   /** service: environment overrides of the config. */
   readonly env?: Readonly<Record<string, string>>;
   readonly bodyLimit?: number;
+  /** floor: what it answers (default `{ "cards": [] }`). */
+  readonly answer?: unknown;
 }
 
 export type ChildMessage =
@@ -53,7 +55,7 @@ async function main(): Promise<void> {
 
   if (role === 'floor' || role === 'service') {
     const app: FastifyInstance =
-      role === 'floor' ? buildFloor(options.bodyLimit ?? 5 * 1024 * 1024) : await startService(options.env ?? {});
+      role === 'floor' ? buildFloor(options.bodyLimit ?? 5 * 1024 * 1024, options.answer) : await startService(options.env ?? {});
     url = await app.listen({ host: '127.0.0.1', port: 0 });
     close = () => app.close();
   } else if (role === 'fhir') {

@@ -6,9 +6,10 @@
  */
 import Fastify, { type FastifyInstance } from 'fastify';
 
-export function buildFloor(bodyLimit: number): FastifyInstance {
+export function buildFloor(bodyLimit: number, answer: unknown = { cards: [] }): FastifyInstance {
   const app = Fastify({ logger: false, bodyLimit });
   // The body is parsed by Fastify before the handler runs (content-type application/json).
-  app.post('/cds-services/:id', () => ({ cards: [] }));
+  // `answer`: the benchmark's decomposition also runs a floor that answers the service's own cards.
+  app.post('/cds-services/:id', () => answer);
   return app;
 }

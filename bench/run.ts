@@ -187,6 +187,16 @@ async function main(): Promise<void> {
     console.log(line(`floor @ ${String(rate)} req/s`, aFloorRate));
     console.log(line(`service @ ${String(rate)} req/s (35 % floor)`, aServiceRate));
 
+    // Decomposition (informative): how much of the gap is the answer itself. A floor that answers
+    // the service's own cards for this patient (the same bytes, serialised by Fastify without a
+    // schema) against the plain floor.
+    const cardsAnswer: unknown = await (await fetch(service.url + paths.a, { method: 'POST', headers: { 'content-type': 'application/json' }, body: bodies.a })).json();
+    const floorCards = await startChild('floor', { nodeFlags: NODE_FLAGS, answer: cardsAnswer });
+    children.push(floorCards);
+    const [aFloorPlain, aFloorCards] = await compare(load(floor, paths.a, bodies.a), load(floorCards, paths.a, bodies.a), ROUNDS, WARMUP_SECONDS);
+    console.log(line('floor, max (again)', aFloorPlain));
+    console.log(line(`floor answering the cards (${fmt(JSON.stringify(cardsAnswer).length / 1024)} KiB), max`, aFloorCards));
+
     console.log('\n(b) order-sign, three draft orders, full prefetch');
     const [bFloorMax, bServiceMax] = await compare(load(floor, paths.b, bodies.b), load(service, paths.b, bodies.b), ROUNDS, WARMUP_SECONDS);
     console.log(line('floor, max', bFloorMax));
@@ -227,6 +237,7 @@ async function main(): Promise<void> {
     console.log('\nRatios');
     console.log(`  (a) throughput service/floor: ${fmt(throughputRatio, 2)}`);
     console.log(`  (a) p99 at 35 %: service ${fmt(aServiceRate.p99)} ms vs floor ${fmt(aFloorRate.p99)} ms (ratio ${fmt(aServiceRate.p99 / aFloorRate.p99, 2)}); median of rounds ${fmt(aServiceRate.p99MedianOfRounds)} vs ${fmt(aFloorRate.p99MedianOfRounds)} ms (ratio ${fmt(aServiceRate.p99MedianOfRounds / aFloorRate.p99MedianOfRounds, 2)})`);
+    console.log(`  (a) decomposition: a floor answering the service's own cards reaches ${fmt(aFloorCards.reqPerSec / aFloorPlain.reqPerSec, 2)} of the floor: the rest of the gap is the service's work`);
     console.log(`  (b) throughput service/floor: ${fmt(bServiceMax.reqPerSec / bFloorMax.reqPerSec, 2)}`);
     console.log(`  (c) p50 ${fmt(cService.p50)} ms for a FHIR delay of ${String(FHIR_DELAY_MS)} ms: ${fmt(cService.p50 - FHIR_DELAY_MS)} ms over the delay, ${fmt(cService.p50 - fhirOwn.p50)} ms over the FHIR server's own round (${fmt(fhirOwn.p50)} ms)`);
     console.log(`  service RSS ${mb(memory.rss)}, heap used ${mb(memory.heapUsed)}`);
@@ -243,11 +254,11 @@ async function main(): Promise<void> {
       settings: { nodeFlags: NODE_FLAGS, seconds: SECONDS, warmupSeconds: WARMUP_SECONDS, connections: CONNECTIONS, rateConnections: RATE_CONNECTIONS, fhirDelayMs: FHIR_DELAY_MS, resources: resources.length, bodyBytes: { a: bodies.a.length, b: bodies.b.length, c: bodies.c.length } },
       probes,
       scenarios: {
-        a: { floorMax: aFloorMax, serviceMax: aServiceMax, floorAtRate: aFloorRate, serviceAtRate: aServiceRate, rate },
+        a: { floorMax: aFloorMax, serviceMax: aServiceMax, floorAtRate: aFloorRate, serviceAtRate: aServiceRate, rate, floorAgain: aFloorPlain, floorAnsweringCards: aFloorCards },
         b: { floorMax: bFloorMax, serviceMax: bServiceMax },
         c: { service: cService, rate: FHIR_SCENARIO_RATE, connections: FHIR_SCENARIO_CONNECTIONS, fhirRoundP50: fhirOwn.p50, fhirServer: { before: fhirBefore, after: fhirAfter } },
       },
-      ratios: { aThroughput: throughputRatio, bThroughput: bServiceMax.reqPerSec / bFloorMax.reqPerSec },
+      ratios: { aThroughput: throughputRatio, aFloorAnsweringCards: aFloorCards.reqPerSec / aFloorPlain.reqPerSec, bThroughput: bServiceMax.reqPerSec / bFloorMax.reqPerSec },
       memory,
       targets,
     };
