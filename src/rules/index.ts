@@ -5,7 +5,7 @@
  * naming the file and the JSON path; a service never starts on half a rule set.
  */
 import { createHash } from 'node:crypto';
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import type { z } from 'zod';
 import { MODALITY_IDS } from '../engine/types.js';
@@ -179,14 +179,25 @@ interface ReadFile {
 
 const SKIPPED_FOLDERS = new Set(['cases', 'schema']);
 
+/**
+ * The rule files of a directory, as `folder/name.json` paths. A symbolic link to a file counts as
+ * the file, under the link's name; entries whose name starts with `..` are never read. That is the
+ * layout of a Kubernetes ConfigMap volume: each key a link to `..data/<key>`, `..data` a link to a
+ * timestamped `..<date>` folder holding the files, replaced on every update. Read that way, the
+ * names in GET /rules and the logs are the keys, not the timestamped copies.
+ */
 async function listRuleFiles(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { recursive: true, withFileTypes: true });
-  return entries
-    .filter((e) => e.isFile() && e.name.endsWith('.json'))
-    .map((e) => relative(dir, join(e.parentPath, e.name)))
-    .filter((rel) => !rel.split(sep).slice(0, -1).some((part) => SKIPPED_FOLDERS.has(part)))
-    .map((rel) => rel.split(sep).join('/'))
-    .sort();
+  const names: string[] = [];
+  for (const e of entries) {
+    if (!e.name.endsWith('.json')) continue;
+    const parts = relative(dir, join(e.parentPath, e.name)).split(sep);
+    if (parts.some((part) => part.startsWith('..'))) continue;
+    if (parts.slice(0, -1).some((part) => SKIPPED_FOLDERS.has(part))) continue;
+    if (!e.isFile() && !(e.isSymbolicLink() && (await stat(join(dir, ...parts))).isFile())) continue;
+    names.push(parts.join('/'));
+  }
+  return names.sort();
 }
 
 function jsonPath(path: readonly PropertyKey[]): string {

@@ -394,6 +394,10 @@ describe.skipIf(!existsSync(rulesLoader))('site rules through a ConfigMap (gener
     };
     // the kubelet's layout (symlinks, ..data, a timestamped folder) changes nothing: same sets, or the same refusal
     expect(await summary(mounted)).toEqual(await summary(BUNDLED_RULES_DIR));
+    // and the files are named by their keys (GET /rules, logs), not by the timestamped copies
+    const files = (await loadRules(mounted)).sets.map((s) => (s as { file?: string }).file);
+    expect(files.length).toBe(Object.keys(configMap.data).length);
+    expect(files.filter((f) => f === undefined || f.startsWith('..') || !(f in configMap.data))).toEqual([]);
   });
 
   it('the committed site-rules ConfigMap loads as a whole rule set (else pods would never turn ready)', async () => {
