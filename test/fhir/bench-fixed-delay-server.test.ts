@@ -8,7 +8,7 @@ import { startFhirServer as startFixedDelayServer, type BenchFhirServer } from '
 import { startFhirServer, type FhirTestServer } from '../support/fhir-server.js';
 import { PATIENT_ID, patientResources } from '../support/hook-requests.js';
 
-const DELAY_MS = 40;
+const DELAY_MS = 100;
 
 interface Bundle {
   readonly type: string;
@@ -76,12 +76,13 @@ describe('bench fixed-delay FHIR server (bench/fhir.ts)', () => {
     const again = await timed(url);
     for (const answer of [first, again]) {
       expect(answer.ms).toBeGreaterThanOrEqual(DELAY_MS - 1);
-      expect(answer.ms).toBeLessThan(DELAY_MS + 200); // generous: a check for "not serial, not doubled"
+      expect(answer.ms).toBeLessThan(DELAY_MS + 400); // generous: a check against a hang, not a timing target
     }
     expect(again.text).toBe(first.text);
     const started = performance.now();
     await Promise.all(Array.from({ length: 6 }, () => timed(url)));
-    expect(performance.now() - started).toBeLessThan(2 * DELAY_MS);
+    // in parallel: six one after the other would take at least 6 × DELAY_MS
+    expect(performance.now() - started).toBeLessThan(3 * DELAY_MS);
     const stats = front.stats();
     expect(stats.lagMs.p50).toBeGreaterThanOrEqual(0);
     expect(stats.answers).toBeGreaterThan(0);
