@@ -518,8 +518,10 @@ function observationCodeMatch(valueSets: ValueSets, concept: unknown): ValueSetM
     }
     return undefined;
   }
-  for (const item of list as unknown[]) {
-    const coding = rec(item);
+  // indexed loops here and in codingMatch: this runs for every observation of the chart, and
+  // for-of over the frozen arrays lookup() answers allocates an iterator each time
+  for (let i = 0; i < list.length; i++) {
+    const coding = rec(list[i]);
     if (coding === undefined) continue;
     const m = codingMatch(valueSets, str(coding.system), str(coding.code));
     if (m !== undefined) return m;
@@ -537,7 +539,11 @@ function isObservationRead(valueSets: ValueSets, o: Json): boolean {
 }
 
 function codingMatch(valueSets: ValueSets, system: string | undefined, code: string | undefined): ValueSetMatch | undefined {
-  for (const m of valueSets.lookup(system, code)) if (m.valueSet === 'finding' || m.valueSet === 'observation') return m;
+  const matches = valueSets.lookup(system, code);
+  for (let i = 0; i < matches.length; i++) {
+    const m = matches[i];
+    if (m !== undefined && (m.valueSet === 'finding' || m.valueSet === 'observation')) return m;
+  }
   return undefined;
 }
 

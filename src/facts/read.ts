@@ -108,9 +108,25 @@ export function conceptLabel(concept: unknown, orCode = true): string | undefine
 
 const DATE = /^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?/;
 
+function digitsAt(s: string, from: number, count: number): boolean {
+  for (let i = from; i < from + count; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x30 || c > 0x39) return false;
+  }
+  return true;
+}
+
 /** A FHIR date or dateTime → YYYY-MM-DD (partial dates take the first day), else null. */
 export function dateOnly(x: unknown): string | null {
   if (typeof x !== 'string') return null;
+  // the usual full date or dateTime, read without the regular expression (this runs for every
+  // observation read): the same answer, its first ten characters
+  if (x.length >= 10 && x.charCodeAt(4) === 0x2d && x.charCodeAt(7) === 0x2d && digitsAt(x, 0, 4) && digitsAt(x, 5, 2) && digitsAt(x, 8, 2)) {
+    const month = x.slice(5, 7);
+    const day = x.slice(8, 10);
+    if (month < '01' || month > '12' || day < '01' || day > '31') return null;
+    return x.length === 10 ? x : x.slice(0, 10);
+  }
   const m = DATE.exec(x);
   if (m === null) return null;
   const month = m[2] ?? '01';
