@@ -11,13 +11,14 @@
  *
  * Connections: fhir-kit-client 2.x sends every request with node's global fetch (undici). It
  * also builds an `agentkeepalive` agent per Client and passes it as the `agent` fetch option,
- * which node's fetch ignores (undici takes a `dispatcher`, not an `agent`), so no agent is
- * configured here. Connection reuse comes from undici's global dispatcher, which keeps
- * connections to each origin alive: in the benchmark's scenario (c) (bench/fhir.ts counts them)
- * about 600 answers to the six parallel queries of 100 hook calls went over 12 to 24 connections
- * (up to two calls in flight), not one connection per query.
+ * which node's fetch ignores (undici takes a `dispatcher`, not an `agent`). The `dispatcher`
+ * passed here is an undici Agent shared by every hook call (dispatcherFor): it caps the size of an
+ * answer (FHIR_MAX_RESPONSE_BYTES) and keeps connections to each origin alive. (Measured with
+ * undici's global dispatcher, which behaves the same for reuse: in the benchmark's scenario (c)
+ * about 600 answers to the six parallel queries of 100 hook calls went over 12 to 24 connections.)
  */
 import { Client } from 'fhir-kit-client';
+import { Agent } from 'undici';
 import { recordFhirFetch } from '../metrics/index.js';
 import { bundleResources, isBundle, nextPageUrl } from './bundle.js';
 import { isOperationOutcome } from './operation-outcome.js';
@@ -39,6 +40,24 @@ export interface FetchLimits {
   readonly signal: AbortSignal;
   /** FHIR_MAX_PAGES: most Bundle pages read per query. */
   readonly maxPages: number;
+  /** FHIR_MAX_RESPONSE_BYTES: the largest answer read per request (the fetch fails beyond it). */
+  readonly maxResponseBytes: number;
+}
+
+/**
+ * The fetch dispatcher for FHIR calls: undici's Agent (the same undici as node's fetch) with a
+ * cap on the size of an answer, so a runaway FHIR server cannot fill the memory; fhir-kit-client
+ * passes it to fetch as the `dispatcher` option. One per cap (in practice one per process), so
+ * connections are kept alive and reused across hook calls.
+ */
+const dispatchers = new Map<number, Agent>();
+function dispatcherFor(maxResponseBytes: number): Agent {
+  let agent = dispatchers.get(maxResponseBytes);
+  if (agent === undefined) {
+    agent = new Agent({ maxResponseSize: maxResponseBytes });
+    dispatchers.set(maxResponseBytes, agent);
+  }
+  return agent;
 }
 
 export function fhirClient(target: FhirTarget): Client {
@@ -53,6 +72,9 @@ interface HttpishError {
 /** Why a request failed, in words safe to return to the CDS client (no URL, no token, no body). */
 function failureReason(error: unknown, signal: AbortSignal): string {
   if (signal.aborted) return 'the FHIR time budget was spent';
+  if ((error as { cause?: { code?: unknown } } | null)?.cause?.code === 'UND_ERR_RES_EXCEEDED_MAX_SIZE') {
+    return 'the FHIR server answered more than FHIR_MAX_RESPONSE_BYTES';
+  }
   const e = error as HttpishError;
   const status = e.response?.status;
   if (typeof status === 'number') {
@@ -63,9 +85,12 @@ function failureReason(error: unknown, signal: AbortSignal): string {
   return 'the FHIR server could not be reached';
 }
 
-async function getJson(client: Client, url: string, signal: AbortSignal): Promise<unknown> {
+async function getJson(client: Client, url: string, limits: FetchLimits): Promise<unknown> {
   // redirect: 'manual' → a 3xx is an error (see the module comment); fetch never re-sends the token.
-  return client.request(url, { options: { signal, redirect: 'manual' } });
+  // The undici package is pinned to the version node bundles (package.json: exactly 6.24.1 for node
+  // 20.20.2), so its Agent is the dispatcher node's fetch expects; the types come from two copies.
+  const dispatcher = dispatcherFor(limits.maxResponseBytes) as unknown as RequestInit['dispatcher'];
+  return client.request(url, { options: { signal: limits.signal, redirect: 'manual', dispatcher } });
 }
 
 /**
@@ -80,7 +105,7 @@ export async function fetchPages(client: Client, target: FhirTarget, start: stri
   let page: unknown;
   if (typeof start === 'string') {
     visited.add(new URL(start, `${target.baseUrl}/`).href);
-    page = await getJson(client, start, limits.signal);
+    page = await getJson(client, start, limits);
     if (isReadTemplate(start)) {
       const expected = templateResourceType(start);
       if (isOperationOutcome(page) || (page as { resourceType?: unknown }).resourceType !== expected) {
@@ -116,7 +141,7 @@ export async function fetchPages(client: Client, target: FhirTarget, start: stri
     if (pages >= limits.maxPages) {
       return { ok: false, reason: `more than ${limits.maxPages} pages (FHIR_MAX_PAGES) of results` };
     }
-    page = await getJson(client, nextUrl.href, limits.signal);
+    page = await getJson(client, nextUrl.href, limits);
   }
 }
 

@@ -31,6 +31,8 @@ export interface PrefetchInput {
   readonly fhirServerRefusal: (fhirServer: string) => string | null;
   readonly timeoutMs: number;
   readonly maxPages: number;
+  /** FHIR_MAX_RESPONSE_BYTES: the largest answer read per request. */
+  readonly maxResponseBytes: number;
   readonly log: FastifyBaseLogger;
 }
 
@@ -76,7 +78,7 @@ export async function resolvePatientRecord(input: PrefetchInput): Promise<Patien
     } else {
       const target: FhirTarget = { baseUrl: input.fhirServer ?? '', accessToken: input.accessToken ?? '' };
       const client = fhirClient(target);
-      const limits = { signal: AbortSignal.timeout(input.timeoutMs), maxPages: input.maxPages };
+      const limits = { signal: AbortSignal.timeout(input.timeoutMs), maxPages: input.maxPages, maxResponseBytes: input.maxResponseBytes };
       const results = await Promise.all(
         toFetch.map(async (slot): Promise<[string, FetchResult]> => {
           if (slot.state === 'fetch') {

@@ -174,6 +174,7 @@ export function registerCdsServiceRoutes(app: FastifyInstance, options: CdsRoute
         fhirServerRefusal: (fhirServer) => fhirServerRefusal(request, fhirServer, config),
         timeoutMs: config.FHIR_TIMEOUT_MS,
         maxPages: config.FHIR_MAX_PAGES,
+        maxResponseBytes: config.FHIR_MAX_RESPONSE_BYTES,
         log: request.log,
       });
       const cards = decide({

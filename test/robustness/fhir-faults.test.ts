@@ -195,6 +195,30 @@ describe('FHIR server faults', () => {
     });
   }
 
+  it('an answer larger than FHIR_MAX_RESPONSE_BYTES: 412 naming the key and the limit, in time', async () => {
+    // 10,000 Observations on one page are about 4 MB; this service reads at most 1 MB per answer
+    const capped = await buildTestApp({ FHIR_TIMEOUT_MS: String(BUDGET_MS), FHIR_MAX_RESPONSE_BYTES: String(1024 * 1024) });
+    fault = { kind: 'huge-page', entries: 10_000 };
+    try {
+      const started = performance.now();
+      const res = await capped.inject({
+        method: 'POST',
+        url: '/cds-services/onfh-patient-view',
+        headers: { 'content-type': 'application/json' },
+        payload: JSON.stringify(patientViewRequest(PATIENT_ID, { fhirServer: faulty.baseUrl })),
+      });
+      expect(performance.now() - started).toBeLessThan(BUDGET_MS + MARGIN_MS);
+      expect(res.statusCode, res.body.slice(0, 300)).toBe(412);
+      const issues = (JSON.parse(res.body) as { issue: { details: { text: string } }[] }).issue.map((i) => i.details.text);
+      expect(issues).toEqual([`prefetch key '${keyOf.get('Observation') ?? '?'}': could not be fetched: the FHIR server answered more than FHIR_MAX_RESPONSE_BYTES`]);
+      // the same page under the default cap (20 MiB) is read: the cap, not the page, made the 412
+      expect((await call(faulty.baseUrl)).statusCode).toBe(200);
+    } finally {
+      fault = undefined;
+      await capped.close();
+    }
+  });
+
   it('endless paging stops at FHIR_MAX_PAGES requests', async () => {
     fault = { kind: 'next-endless' };
     const before = faulty.requests.length;
