@@ -122,5 +122,6 @@ describe('in a real browser', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
-  });
+    // a cold headless Chromium on a loaded 2-core machine can take longer than vitest's 20 s default
+  }, 90_000);
 });
