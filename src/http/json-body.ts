@@ -55,11 +55,6 @@ export function scanJson(text: string, limit: number): JsonScan {
   return suspect ? 'suspect-key' : 'plain';
 }
 
-/** Whether a JSON text nests `{`/`[` deeper than `limit` (scanJson's first answer). */
-export function jsonDepthExceeds(text: string, limit: number): boolean {
-  return scanJson(text, limit) === 'too-deep';
-}
-
 /**
  * A request body's text → its value, as the route handlers get it; throws the 400 OperationOutcomeError
  * that names what is wrong (nesting deeper than `maxDepth`, empty, not JSON, a `__proto__` key or a

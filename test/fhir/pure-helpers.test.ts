@@ -4,7 +4,7 @@ import { classifyPrefetch } from '../../src/fhir/prefetch.js';
 import { assemblePatientRecord, belongsToPatient, parseReference } from '../../src/fhir/patient-record.js';
 import { isReadTemplate, renderPrefetchTemplate, templateResourceType, withPageSize } from '../../src/fhir/prefetch-template.js';
 import { bundleResources, countResources, nextPageUrl } from '../../src/fhir/bundle.js';
-import { jsonDepthExceeds } from '../../src/http/json-body.js';
+import { scanJson } from '../../src/http/json-body.js';
 
 describe('renderPrefetchTemplate (CDS Hooks 2.0 prefetch tokens)', () => {
   const context = { patientId: 'p-1', userId: 'PractitionerRole/r.9', encounterId: 'e1' };
@@ -84,7 +84,10 @@ describe('bundle helpers', () => {
   });
 });
 
-describe('jsonDepthExceeds', () => {
+/** Whether scanJson finds a JSON text nesting deeper than `limit`. */
+const jsonDepthExceeds = (text: string, limit: number): boolean => scanJson(text, limit) === 'too-deep';
+
+describe('scanJson: nesting depth', () => {
   it('counts nesting outside strings only', () => {
     expect(jsonDepthExceeds('{"a":[{"b":[]}]}', 4)).toBe(false);
     expect(jsonDepthExceeds('{"a":[{"b":[[]]}]}', 4)).toBe(true);
