@@ -28,6 +28,7 @@ async function measure(): Promise<void> {
   const { CdsRequestSchema } = await import('../src/cds-hooks/request.js');
   const { ONFH_SERVICES } = await import('../src/cds-hooks/services.js');
   const { resolvePatientRecord } = await import('../src/fhir/prefetch.js');
+  const { createFhirDispatcher } = await import('../src/fhir/fhir-fetch.js');
   const { bundleResources } = await import('../src/fhir/bundle.js');
   const { parseJsonBody } = await import('../src/http/json-body.js');
   const { extractFacts } = await import('../src/facts/index.js');
@@ -42,6 +43,8 @@ async function measure(): Promise<void> {
   const rules = await loadRules(BUNDLED_RULES_DIR);
   const silent = { info() {}, warn() {}, debug() {}, error() {} } as unknown as FastifyBaseLogger;
   const now = new Date('2026-11-21T12:00:00Z');
+  // full prefetch: nothing is fetched, the dispatcher is only passed along
+  const dispatcher = createFhirDispatcher({ maxResponseBytes: 20 * 1024 * 1024, connectionsPerOrigin: 64 });
 
   const stages = ['body to string', 'JSON (depth scan + parse)', 'zod request', 'patient record', 'clinical decision', '  of which facts', '  of which assessment', 'serialise answer'] as const;
   const total = new Map<string, number>(stages.map((s) => [s, 0]));
@@ -56,7 +59,7 @@ async function measure(): Promise<void> {
     const t3 = performance.now();
     const record = await resolvePatientRecord({
       templates: service.prefetch, context: body.context, prefetch: body.prefetch, fhirServer: undefined, accessToken: undefined,
-      fhirServerRefusal: () => null, timeoutMs: 1000, maxPages: 5, maxResponseBytes: 20 * 1024 * 1024, log: silent,
+      fhirServerRefusal: () => null, timeoutMs: 1000, maxPages: 5, dispatcher, log: silent,
     });
     const t4 = performance.now();
     const drafts = body.hook === 'patient-view' ? [] : bundleResources(body.context.draftOrders as fhir4.Bundle);
@@ -95,6 +98,7 @@ async function measure(): Promise<void> {
     console.log(`  ${s.padEnd(28)} ${ms.toFixed(3).padStart(7)} ms`);
   }
   console.log(`  ${'total'.padEnd(28)} ${sum.toFixed(3).padStart(7)} ms`);
+  await dispatcher.close();
 }
 
 if (process.env['BENCH_STAGES_COMPILED'] === '1') {

@@ -39,6 +39,8 @@ export const ConfigSchema = z
     FHIR_MAX_PAGES: int(1, 1000).default(10),
     /** Largest answer read from the FHIR server, in bytes, per request → 412 above it (memory stays bounded). */
     FHIR_MAX_RESPONSE_BYTES: int(64 * 1024, 1024 * 1024 * 1024).default(20 * 1024 * 1024),
+    /** Most connections open to one FHIR server at once; more requests wait (within FHIR_TIMEOUT_MS). */
+    FHIR_MAX_CONNECTIONS: int(1, 10_000).default(64),
     /** AUTH_MODE=jwt checks CDS client JWTs; none trusts every caller (development only). */
     AUTH_MODE: z.enum(['jwt', 'none']).optional(),
     /** JSON file listing the trusted CDS clients (iss, keys, tenants, FHIR servers). */

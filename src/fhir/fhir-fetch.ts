@@ -12,10 +12,12 @@
  * Connections: fhir-kit-client 2.x sends every request with node's global fetch (undici). It
  * also builds an `agentkeepalive` agent per Client and passes it as the `agent` fetch option,
  * which node's fetch ignores (undici takes a `dispatcher`, not an `agent`). The `dispatcher`
- * passed here is an undici Agent shared by every hook call (dispatcherFor): it caps the size of an
- * answer (FHIR_MAX_RESPONSE_BYTES) and keeps connections to each origin alive. (Measured with
- * undici's global dispatcher, which behaves the same for reuse: in the benchmark's scenario (c)
- * about 600 answers to the six parallel queries of 100 hook calls went over 12 to 24 connections.)
+ * passed here is the app's one undici Agent for FHIR calls (createFhirDispatcher): it caps the
+ * size of an answer (FHIR_MAX_RESPONSE_BYTES), keeps connections to each origin alive across hook
+ * calls, and opens at most FHIR_MAX_CONNECTIONS to one origin; further requests wait in its queue,
+ * inside the hook call's time budget. Without that cap a burst of hook calls against a slow or
+ * hanging FHIR server would open six sockets per call (one per prefetch key) until the budget ran
+ * out: a flood for the EHR's server and a file-descriptor drain here.
  */
 import { Client } from 'fhir-kit-client';
 import { Agent } from 'undici';
@@ -40,24 +42,28 @@ export interface FetchLimits {
   readonly signal: AbortSignal;
   /** FHIR_MAX_PAGES: most Bundle pages read per query. */
   readonly maxPages: number;
+  /** The app's FHIR connections (createFhirDispatcher): answer-size cap and connections per origin. */
+  readonly dispatcher: FhirDispatcher;
+}
+
+/** What the app's FHIR calls go through; `close()` it when the app closes. */
+export type FhirDispatcher = Agent;
+
+export interface FhirConnectionLimits {
   /** FHIR_MAX_RESPONSE_BYTES: the largest answer read per request (the fetch fails beyond it). */
   readonly maxResponseBytes: number;
+  /** FHIR_MAX_CONNECTIONS: most connections open to one FHIR server origin at once. */
+  readonly connectionsPerOrigin: number;
 }
 
 /**
- * The fetch dispatcher for FHIR calls: undici's Agent (the same undici as node's fetch) with a
- * cap on the size of an answer, so a runaway FHIR server cannot fill the memory; fhir-kit-client
- * passes it to fetch as the `dispatcher` option. One per cap (in practice one per process), so
- * connections are kept alive and reused across hook calls.
+ * The fetch dispatcher for the FHIR calls of one app: undici's Agent (the same undici as node's
+ * fetch) with a cap on the size of an answer, so a runaway FHIR server cannot fill the memory, and
+ * on the connections to each origin (see the module comment); fhir-kit-client passes it to fetch
+ * as the `dispatcher` option.
  */
-const dispatchers = new Map<number, Agent>();
-function dispatcherFor(maxResponseBytes: number): Agent {
-  let agent = dispatchers.get(maxResponseBytes);
-  if (agent === undefined) {
-    agent = new Agent({ maxResponseSize: maxResponseBytes });
-    dispatchers.set(maxResponseBytes, agent);
-  }
-  return agent;
+export function createFhirDispatcher(limits: FhirConnectionLimits): FhirDispatcher {
+  return new Agent({ maxResponseSize: limits.maxResponseBytes, connections: limits.connectionsPerOrigin });
 }
 
 export function fhirClient(target: FhirTarget): Client {
@@ -89,7 +95,7 @@ async function getJson(client: Client, url: string, limits: FetchLimits): Promis
   // redirect: 'manual' → a 3xx is an error (see the module comment); fetch never re-sends the token.
   // The undici package is pinned to the version node bundles (package.json: exactly 6.24.1 for node
   // 20.20.2), so its Agent is the dispatcher node's fetch expects; the types come from two copies.
-  const dispatcher = dispatcherFor(limits.maxResponseBytes) as unknown as RequestInit['dispatcher'];
+  const dispatcher = limits.dispatcher as unknown as RequestInit['dispatcher'];
   return client.request(url, { options: { signal: limits.signal, redirect: 'manual', dispatcher } });
 }
 

@@ -12,7 +12,7 @@
  */
 import type { FastifyBaseLogger } from 'fastify';
 import { bundleResources, isBundle, nextPageUrl } from './bundle.js';
-import { fetchQuery, fhirClient, type FetchResult, type FhirTarget } from './fhir-fetch.js';
+import { fetchQuery, fhirClient, type FetchResult, type FhirDispatcher, type FhirTarget } from './fhir-fetch.js';
 import { isOperationOutcome, preconditionFailed, type OutcomeIssue } from './operation-outcome.js';
 import { assemblePatientRecord, type PatientRecord } from './patient-record.js';
 import { renderPrefetchTemplate, templateResourceType, withPageSize } from './prefetch-template.js';
@@ -31,8 +31,8 @@ export interface PrefetchInput {
   readonly fhirServerRefusal: (fhirServer: string) => string | null;
   readonly timeoutMs: number;
   readonly maxPages: number;
-  /** FHIR_MAX_RESPONSE_BYTES: the largest answer read per request. */
-  readonly maxResponseBytes: number;
+  /** The app's FHIR connections (FHIR_MAX_RESPONSE_BYTES, FHIR_MAX_CONNECTIONS): createFhirDispatcher. */
+  readonly dispatcher: FhirDispatcher;
   readonly log: FastifyBaseLogger;
 }
 
@@ -78,7 +78,7 @@ export async function resolvePatientRecord(input: PrefetchInput): Promise<Patien
     } else {
       const target: FhirTarget = { baseUrl: input.fhirServer ?? '', accessToken: input.accessToken ?? '' };
       const client = fhirClient(target);
-      const limits = { signal: AbortSignal.timeout(input.timeoutMs), maxPages: input.maxPages, maxResponseBytes: input.maxResponseBytes };
+      const limits = { signal: AbortSignal.timeout(input.timeoutMs), maxPages: input.maxPages, dispatcher: input.dispatcher };
       const results = await Promise.all(
         toFetch.map(async (slot): Promise<[string, FetchResult]> => {
           if (slot.state === 'fetch') {

@@ -14,6 +14,7 @@ import type { Config } from '../config.js';
 import { bundleResources, countResources } from '../fhir/bundle.js';
 import { badRequest, notFound, OperationOutcomeError } from '../fhir/operation-outcome.js';
 import type { PatientRecord } from '../fhir/patient-record.js';
+import { createFhirDispatcher } from '../fhir/fhir-fetch.js';
 import { resolvePatientRecord } from '../fhir/prefetch.js';
 import { recordCards } from '../metrics/index.js';
 import { outcomeResponse } from './errors.js';
@@ -91,6 +92,12 @@ export function registerCdsServiceRoutes(app: FastifyInstance, options: CdsRoute
   };
 
   app.decorateRequest('cdsCall', null);
+
+  // One set of FHIR connections for every hook call of this app (kept alive, capped per origin).
+  const fhirDispatcher = createFhirDispatcher({ maxResponseBytes: config.FHIR_MAX_RESPONSE_BYTES, connectionsPerOrigin: config.FHIR_MAX_CONNECTIONS });
+  app.addHook('onClose', async () => {
+    await fhirDispatcher.close();
+  });
 
   /** For onRequest: an unknown service is a 404 before the body is even read. */
   function findService(request: FastifyRequest<{ Params: IdParams }>): ServiceDefinition | OperationOutcomeError {
@@ -174,7 +181,7 @@ export function registerCdsServiceRoutes(app: FastifyInstance, options: CdsRoute
         fhirServerRefusal: (fhirServer) => fhirServerRefusal(request, fhirServer, config),
         timeoutMs: config.FHIR_TIMEOUT_MS,
         maxPages: config.FHIR_MAX_PAGES,
-        maxResponseBytes: config.FHIR_MAX_RESPONSE_BYTES,
+        dispatcher: fhirDispatcher,
         log: request.log,
       });
       const cards = decide({

@@ -246,6 +246,42 @@ describe('FHIR server faults', () => {
     }
   });
 
+  it('a burst of hook calls opens at most FHIR_MAX_CONNECTIONS connections to one FHIR server; the other requests wait their turn', async () => {
+    // 5 calls at once need 30 requests; 4 connections serve them in 8 turns of 100 ms, inside the budget
+    const calls = 5;
+    const capped = await buildTestApp({ FHIR_TIMEOUT_MS: '4000', FHIR_MAX_CONNECTIONS: '4' });
+    const slowCapped = await startFaultFhirServer({ resources: chart.resources as readonly JsonResource[], delayMs: 100 });
+    const slowDefault = await startFaultFhirServer({ resources: chart.resources as readonly JsonResource[], delayMs: 100 });
+    const burst = (target: FastifyInstance, fhirServer: string) =>
+      Promise.all(
+        Array.from({ length: calls }, () =>
+          target.inject({
+            method: 'POST',
+            url: '/cds-services/onfh-patient-view',
+            headers: { 'content-type': 'application/json' },
+            payload: JSON.stringify(patientViewRequest(PATIENT_ID, { fhirServer })),
+          }),
+        ),
+      );
+    try {
+      const answers = await burst(capped, slowCapped.baseUrl);
+      for (const res of answers) {
+        expect(res.statusCode, res.body.slice(0, 300)).toBe(200);
+        expect(cardView(res.body)).toEqual(baseline.get('faulty'));
+      }
+      expect(slowCapped.requests).toHaveLength(calls * keyOf.size);
+      expect(slowCapped.maxInFlight()).toBe(4);
+      // the default (64) lets the same burst go out at once
+      const uncapped = await burst(app, slowDefault.baseUrl);
+      expect(uncapped.map((r) => r.statusCode)).toEqual(Array.from({ length: calls }, () => 200));
+      expect(slowDefault.maxInFlight()).toBe(calls * keyOf.size);
+    } finally {
+      await capped.close();
+      await slowCapped.close();
+      await slowDefault.close();
+    }
+  });
+
   it('the service still answers normally after all of the above', async () => {
     const outcome = await call(faulty.baseUrl);
     assertAnswer(outcome, 'after the faults');
