@@ -34,6 +34,8 @@ export interface ChildOptions {
   readonly bodyLimit?: number;
   /** floor: what it answers (default `{ "cards": [] }`). */
   readonly answer?: unknown;
+  /** floor: FHIR queries (relative to the request's fhirServer) fetched in one round before answering: the floor of (c). */
+  readonly fhirQueries?: readonly string[];
 }
 
 export type ChildMessage =
@@ -55,7 +57,7 @@ async function main(): Promise<void> {
 
   if (role === 'floor' || role === 'service') {
     const app: FastifyInstance =
-      role === 'floor' ? buildFloor(options.bodyLimit ?? 5 * 1024 * 1024, options.answer) : await startService(options.env ?? {});
+      role === 'floor' ? buildFloor(options.bodyLimit ?? 5 * 1024 * 1024, options.answer, options.fhirQueries) : await startService(options.env ?? {});
     url = await app.listen({ host: '127.0.0.1', port: 0 });
     close = () => app.close();
   } else if (role === 'fhir') {

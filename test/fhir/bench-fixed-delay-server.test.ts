@@ -5,6 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFhirServer as startFixedDelayServer, type BenchFhirServer } from '../../bench/fhir.js';
+import { buildFloor } from '../../bench/floor.js';
 import { startFhirServer, type FhirTestServer } from '../support/fhir-server.js';
 import { PATIENT_ID, patientResources } from '../support/hook-requests.js';
 
@@ -86,5 +87,27 @@ describe('bench fixed-delay FHIR server (bench/fhir.ts)', () => {
     const stats = front.stats();
     expect(stats.lagMs.p50).toBeGreaterThanOrEqual(0);
     expect(stats.answers).toBeGreaterThan(0);
+  });
+
+  it("the floor of scenario (c) (bench/floor.ts) fetches every query in one round before it answers", async () => {
+    const queries = [`Patient/${PATIENT_ID}`, `Condition?patient=${PATIENT_ID}`, `Observation?patient=${PATIENT_ID}&_count=50`];
+    const floor = buildFloor(1024 * 1024, { cards: [] }, queries);
+    try {
+      const before = front.stats().answers;
+      const started = performance.now();
+      const answer = await floor.inject({ method: 'POST', url: '/cds-services/any', payload: { hook: 'patient-view', fhirServer: front.baseUrl } });
+      const ms = performance.now() - started;
+      expect(answer.statusCode).toBe(200);
+      expect(answer.json()).toEqual({ cards: [] });
+      expect(front.stats().answers - before).toBe(queries.length);
+      // one parallel round: at least the delay, well under two
+      expect(ms).toBeGreaterThanOrEqual(DELAY_MS - 1);
+      expect(ms).toBeLessThan(2 * DELAY_MS);
+      // without a fhirServer (full prefetch) it is the plain floor
+      const plain = await floor.inject({ method: 'POST', url: '/cds-services/any', payload: { hook: 'patient-view' } });
+      expect(plain.json()).toEqual({ cards: [] });
+    } finally {
+      await floor.close();
+    }
   });
 });
