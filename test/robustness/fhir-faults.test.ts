@@ -282,6 +282,44 @@ describe('FHIR server faults', () => {
     }
   });
 
+  it('a burst of hook calls against a FHIR server that never answers: every call a 412 in time, the queued requests dropped, the service fine after', async () => {
+    // 50 calls × 6 requests against 4 connections: 296 requests wait in the queue when the budget runs out
+    const calls = 50;
+    const capped = await buildTestApp({ FHIR_TIMEOUT_MS: String(BUDGET_MS), FHIR_MAX_CONNECTIONS: '4' });
+    const hanging = await startFaultFhirServer({ resources: chart.resources as readonly JsonResource[], fault: () => ({ kind: 'hang' }) });
+    try {
+      const started = performance.now();
+      const answers = await Promise.all(
+        Array.from({ length: calls }, () =>
+          capped.inject({
+            method: 'POST',
+            url: '/cds-services/onfh-patient-view',
+            headers: { 'content-type': 'application/json' },
+            payload: JSON.stringify(patientViewRequest(PATIENT_ID, { fhirServer: hanging.baseUrl })),
+          }),
+        ),
+      );
+      expect(performance.now() - started).toBeLessThan(BUDGET_MS + MARGIN_MS);
+      for (const res of answers) {
+        expect(res.statusCode, res.body.slice(0, 300)).toBe(412);
+        expect(res.body).toContain('the FHIR time budget was spent');
+      }
+      // only the requests that got a connection ever reached the server
+      expect(hanging.requests.length).toBeLessThanOrEqual(4);
+      const healthy = await capped.inject({
+        method: 'POST',
+        url: '/cds-services/onfh-patient-view',
+        headers: { 'content-type': 'application/json' },
+        payload: JSON.stringify(patientViewRequest(PATIENT_ID, { fhirServer: faulty.baseUrl })),
+      });
+      expect(healthy.statusCode, healthy.body.slice(0, 300)).toBe(200);
+      expect(cardView(healthy.body)).toEqual(baseline.get('faulty'));
+    } finally {
+      await capped.close();
+      await hanging.close();
+    }
+  });
+
   it('the service still answers normally after all of the above', async () => {
     const outcome = await call(faulty.baseUrl);
     assertAnswer(outcome, 'after the faults');
