@@ -58,6 +58,29 @@ export const PatientViewContextSchema = z.object({
   encounterId: FhirIdSchema.optional(),
 });
 
+/** An issue of a check across fields: where (relative to the checked object) and what. */
+interface CrossFieldIssue {
+  readonly path: readonly (string | number)[];
+  readonly message: string;
+}
+
+/**
+ * A check across the fields of an object schema, for `.check()`: `rule` answers the issues, which
+ * are reported as zod's own `superRefine` reports them (code `custom`, later checks still run).
+ * Not `.superRefine()` on request schemas: zod 4's superRefine gives each parse a new closure
+ * (`payload.addIssue`) that holds the parsed value, and on these schemas that kept several
+ * requests' prefetch trees alive through V8's young-generation collections until the next full
+ * collection (measured in a loop of 3,000 parses of the 186 KiB benchmark request: about 6 MB
+ * surviving each scavenge and 9–12 ms pauses, against 0.3 MB and about 1 ms with `.check()`).
+ */
+function crossFieldCheck<T>(rule: (value: T) => readonly CrossFieldIssue[]): (payload: z.core.ParsePayload<T>) => void {
+  return (payload) => {
+    for (const issue of rule(payload.value)) {
+      payload.issues.push({ code: 'custom', path: [...issue.path], message: issue.message, input: payload.value, continue: true });
+    }
+  };
+}
+
 const orderContextFields = {
   userId: userReference(['Practitioner', 'PractitionerRole']),
   patientId: FhirIdSchema,
@@ -74,14 +97,14 @@ export const OrderSignContextSchema = z.object(orderContextFields);
  */
 export const OrderSelectContextSchema = z
   .object({ ...orderContextFields, selections: z.array(RelativeReferenceSchema).min(1) })
-  .superRefine((ctx, issues) => {
+  .check(crossFieldCheck((ctx) => {
     const inBundle = new Set((ctx.draftOrders.entry ?? []).map((e) => `${e.resource.resourceType}/${e.resource.id ?? ''}`));
+    const problems: CrossFieldIssue[] = [];
     ctx.selections.forEach((selection, i) => {
-      if (!inBundle.has(selection)) {
-        issues.addIssue({ code: 'custom', path: ['selections', i], message: 'is not a resource of context.draftOrders' });
-      }
+      if (!inBundle.has(selection)) problems.push({ path: ['selections', i], message: 'is not a resource of context.draftOrders' });
     });
-  });
+    return problems;
+  }));
 
 const requestFields = {
   /** "A universally unique identifier (UUID) for this particular hook call". */
@@ -102,21 +125,19 @@ const requestFields = {
 };
 
 /** "If fhirAuthorization is provided, this field [fhirServer] is REQUIRED." */
-function fhirServerWithToken(req: { fhirServer?: string | undefined; fhirAuthorization?: unknown }, issues: z.RefinementCtx): void {
-  if (req.fhirAuthorization !== undefined && req.fhirServer === undefined) {
-    issues.addIssue({ code: 'custom', path: ['fhirServer'], message: 'is required when fhirAuthorization is given' });
-  }
-}
+const fhirServerWithToken = crossFieldCheck((req: { fhirServer?: string | undefined; fhirAuthorization?: unknown }) =>
+  req.fhirAuthorization !== undefined && req.fhirServer === undefined ? [{ path: ['fhirServer'], message: 'is required when fhirAuthorization is given' }] : [],
+);
 
 export const PatientViewRequestSchema = z
   .object({ hook: z.literal('patient-view'), ...requestFields, context: PatientViewContextSchema })
-  .superRefine(fhirServerWithToken);
+  .check(fhirServerWithToken);
 export const OrderSelectRequestSchema = z
   .object({ hook: z.literal('order-select'), ...requestFields, context: OrderSelectContextSchema })
-  .superRefine(fhirServerWithToken);
+  .check(fhirServerWithToken);
 export const OrderSignRequestSchema = z
   .object({ hook: z.literal('order-sign'), ...requestFields, context: OrderSignContextSchema })
-  .superRefine(fhirServerWithToken);
+  .check(fhirServerWithToken);
 
 export const CdsRequestSchema = z.discriminatedUnion('hook', [PatientViewRequestSchema, OrderSelectRequestSchema, OrderSignRequestSchema]);
 

@@ -79,7 +79,8 @@ describe('POST /cds-services/{id}: request validation', () => {
     await expect400(badBundle, 'context.draftOrders.resourceType', 'onfh-order-sign');
     const strangeSelection = orderSelectRequest({ prefetch });
     (strangeSelection.context as Record<string, unknown>).selections = ['MedicationRequest/not-in-bundle'];
-    await expect400(strangeSelection, 'context.selections.0', 'onfh-order-select');
+    const notInBundle = await expect400(strangeSelection, 'context.selections.0', 'onfh-order-select');
+    expect(texts(notInBundle)).toContain('context.selections.0: is not a resource of context.draftOrders');
     const patientUser = orderSignRequest({ prefetch });
     (patientUser.context as Record<string, unknown>).userId = 'Patient/p1';
     await expect400(patientUser, 'context.userId', 'onfh-order-sign');
@@ -96,7 +97,8 @@ describe('POST /cds-services/{id}: request validation', () => {
   });
 
   it('checks fhirAuthorization as CDS Hooks 2.0 defines it, and wants fhirServer with it', async () => {
-    await expect400(patientViewRequest({ prefetch, fhirAuthorization: fhirAuthorization() }), 'fhirServer');
+    const noServer = await expect400(patientViewRequest({ prefetch, fhirAuthorization: fhirAuthorization() }), 'fhirServer');
+    expect(texts(noServer)).toEqual(['fhirServer: is required when fhirAuthorization is given']);
     const server = { fhirServer: 'https://ehr.example.org/fhir' };
     await expect400(patientViewRequest({ prefetch, ...server, fhirAuthorization: { ...fhirAuthorization(), token_type: 'MAC' } }), 'fhirAuthorization.token_type');
     await expect400(patientViewRequest({ prefetch, ...server, fhirAuthorization: { ...fhirAuthorization(), expires_in: 1.5 } }), 'fhirAuthorization.expires_in');
