@@ -7,7 +7,8 @@
  * by every request, and `redirect: 'manual'` keeps a 3xx from carrying the bearer token to
  * another host: a redirect is an error here, never followed. Its `nextPage()` follows any URL, so
  * paging is done here instead: each `next` link must stay on the fhirServer's origin (the token
- * must never go elsewhere) and a link already visited ends the paging (a loop of next links).
+ * must never go elsewhere), and a link back to a page already read (a loop of next links) fails
+ * the query: the server says there is more but will not give it, so the record would be partial.
  *
  * Connections: fhir-kit-client 2.x sends every request with node's global fetch (undici). It
  * also builds an `agentkeepalive` agent per Client and passes it as the `agent` fetch option,
@@ -99,10 +100,15 @@ async function getJson(client: Client, url: string, limits: FetchLimits): Promis
   return client.request(url, { options: { signal: limits.signal, redirect: 'manual', dispatcher } });
 }
 
+/** The id a read (`Patient/123`, see isReadTemplate) asks for. */
+function readId(renderedUrl: string): string {
+  return renderedUrl.slice(renderedUrl.indexOf('/', renderedUrl.startsWith('/') ? 1 : 0) + 1);
+}
+
 /**
- * Reads every page of one query. A read (`Patient/1`) must answer that resource type; a search must
- * answer `searchset` Bundles. Stops at a visited link; fails on a link off the fhirServer's origin or
- * when more than `maxPages` pages would be needed (a partial record could hide a contraindication).
+ * Reads every page of one query. A read (`Patient/1`) must answer that resource, with that id; a search must
+ * answer `searchset` Bundles. Fails on a link off the fhirServer's origin, on a link back to a page already
+ * read, and when more than `maxPages` pages would be needed (a partial record could hide a contraindication).
  */
 export async function fetchPages(client: Client, target: FhirTarget, start: string | { readonly bundle: fhir4.Bundle }, limits: FetchLimits): Promise<FetchResult> {
   const origin = new URL(target.baseUrl).origin;
@@ -114,8 +120,13 @@ export async function fetchPages(client: Client, target: FhirTarget, start: stri
     page = await getJson(client, start, limits);
     if (isReadTemplate(start)) {
       const expected = templateResourceType(start);
-      if (isOperationOutcome(page) || (page as { resourceType?: unknown }).resourceType !== expected) {
+      const answered = page as { resourceType?: unknown; id?: unknown } | null;
+      if (isOperationOutcome(page) || answered?.resourceType !== expected) {
         return { ok: false, reason: `the FHIR server did not answer a ${expected} resource` };
+      }
+      // a read of Patient/1 answered by Patient/2 is a broken server, not this patient's record
+      if (answered.id !== undefined && answered.id !== readId(start)) {
+        return { ok: false, reason: `the FHIR server answered another ${expected} than the one read` };
       }
       return { ok: true, resources: [page as fhir4.FhirResource] };
     }
@@ -142,7 +153,7 @@ export async function fetchPages(client: Client, target: FhirTarget, start: stri
     if (nextUrl.origin !== origin) {
       return { ok: false, reason: 'a next link leaves the fhirServer origin; it is not followed' };
     }
-    if (visited.has(nextUrl.href)) return { ok: true, resources };
+    if (visited.has(nextUrl.href)) return { ok: false, reason: 'the next links of the FHIR server loop back to a page already read' };
     visited.add(nextUrl.href);
     if (pages >= limits.maxPages) {
       return { ok: false, reason: `more than ${limits.maxPages} pages (FHIR_MAX_PAGES) of results` };

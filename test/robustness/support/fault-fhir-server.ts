@@ -1,7 +1,8 @@
 /**
  * A small FHIR read/search server on 127.0.0.1 (node:http, no dependencies) that misbehaves on
  * request: the faults the shared test server (test/support/fhir-server.ts) does not inject —
- * 429, a `next` link that loops, a 10,000-entry page, another patient's resources, a hang —
+ * 429, a `next` link that loops, a 10,000-entry page, another patient's resources (or another
+ * Patient answering a read), a hang —
  * and the common ones too, so one fault test can cover all of them with the same data.
  *
  * Search: `GET /{Type}?patient={id}` (or `subject=Patient/{id}`) → searchset of that type's
@@ -30,6 +31,13 @@ export type Fault =
   | { readonly kind: 'not-a-bundle' }
   /** The matching resources, plus resources of another patient on the same page. */
   | { readonly kind: 'other-patient'; readonly otherPatientId: string }
+  /**
+   * The control of 'other-patient': the other patient's resources relabelled as the asked
+   * patient's (subject or patient rewritten), as if they were this patient's own.
+   */
+  | { readonly kind: 'other-patient-relabelled'; readonly otherPatientId: string }
+  /** A read (`Patient/1`) answered with another resource of that type (`Patient/2`). */
+  | { readonly kind: 'read-other'; readonly otherId: string }
   /** Every page carries a `next` link pointing back at itself. */
   | { readonly kind: 'next-loop' }
   /** Every page carries a `next` link to a page never seen before (`_page=n+1`), forever. */
@@ -127,7 +135,8 @@ export async function startFaultFhirServer(options: FaultServerOptions): Promise
     }
 
     if (parts.length === 2) {
-      const found = options.resources.find((r) => r.resourceType === resourceType && r.id === parts[1]);
+      const id = fault?.kind === 'read-other' ? fault.otherId : parts[1];
+      const found = options.resources.find((r) => r.resourceType === resourceType && r.id === id);
       if (found) send(res, 200, JSON.stringify(found));
       else send(res, 404, outcome('not-found', `${resourceType}/${parts[1] ?? ''} not found`));
       return;
@@ -144,6 +153,15 @@ export async function startFaultFhirServer(options: FaultServerOptions): Promise
         ...matches,
         ...options.resources
           .filter((r) => r.resourceType === resourceType && belongsTo(r, fault.otherPatientId)),
+      ];
+    }
+    if (fault?.kind === 'other-patient-relabelled') {
+      const own = { reference: `Patient/${patientId}` };
+      matches = [
+        ...matches,
+        ...options.resources
+          .filter((r) => r.resourceType === resourceType && belongsTo(r, fault.otherPatientId))
+          .map((r) => ({ ...r, ...('subject' in r ? { subject: own } : {}), ...('patient' in r ? { patient: own } : {}) })),
       ];
     }
     if (fault?.kind === 'huge-page') matches = [...matches, ...fillerObservations(patientId, Math.max(0, fault.entries - matches.length))];
