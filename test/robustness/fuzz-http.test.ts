@@ -5,7 +5,8 @@
  *
  * Inputs: arbitrary JSON, arbitrary text, and structure-aware mutations (support/mutations.ts)
  * of valid patient-view, order-select and order-sign requests and of the FHIR resources inside
- * them; mutated Bundles to POST /assessment. In-process through app.inject, with a fixed seed: a failure prints the seed and the
+ * them; requests that fetch part of their data from a real (local) FHIR server, with their
+ * fhirServer and fhirAuthorization mutated too; mutated Bundles to POST /assessment. In-process through app.inject, with a fixed seed: a failure prints the seed and the
  * shrunk case; replay with FUZZ_SEED=<seed>. FUZZ_SCALE=10 runs ten times as many cases.
  */
 import fc from 'fast-check';
@@ -13,9 +14,10 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assertAnswer, buildTestApp } from './support/app.js';
 import { mutable, mutatedDoc, type Json } from './support/mutations.js';
+import { startFaultFhirServer, type JsonResource } from './support/fault-fhir-server.js';
 import { baseOrderSelect, baseOrderSign, basePatientView } from './support/requests.js';
 import { FUZZ_BUDGET_MS, fuzzTimeout } from './support/time-budget.js';
-import { asBundle, generateOnfhPatient } from '../../bench/generate.js';
+import { FALLBACK_TEMPLATES, asBundle, buildPrefetch, generateOnfhPatient, patientViewRequest } from '../../bench/generate.js';
 
 const SEED = Number(process.env['FUZZ_SEED'] ?? 20261121);
 const SCALE = Number(process.env['FUZZ_SCALE'] ?? 1);
@@ -158,6 +160,32 @@ describe('hook endpoints under fuzzing', () => {
     expect(statuses.share(200), `answers by status: ${statuses.toString()}`).toBeGreaterThan(0.7);
   }, fuzzTimeout('resourcesAlone'));
 
+  it('mutated patient-view requests that fetch part of their data from a FHIR server never get a 5xx; most reach the cards', async () => {
+    // The fetch path under fuzzing: fhirServer, fhirAuthorization and a partial prefetch are mutated,
+    // the keys left out are fetched from a FHIR server on 127.0.0.1 that answers them correctly.
+    const chart = generateOnfhPatient({ resourceCount: 60 });
+    const server = await startFaultFhirServer({ resources: chart.resources as readonly JsonResource[] });
+    try {
+      const all = buildPrefetch(chart.resources, FALLBACK_TEMPLATES, chart.patientId);
+      const partial = { patient: all['patient'], conditions: all['conditions'] };
+      const base = patientViewRequest(chart.patientId, { fhirServer: server.baseUrl, prefetch: partial }) as Json;
+      const healthy = await post('onfh-patient-view', JSON.stringify(base));
+      expect(healthy.statusCode, healthy.body.slice(0, 300)).toBe(200);
+      const statuses = new StatusCount();
+      const before = server.requests.length;
+      await check('mutated fetching patient-view', mutatedDoc(mutable(base), 4), runs(400), async ({ doc }) => {
+        const answer = await post('onfh-patient-view', JSON.stringify(doc));
+        statuses.add(answer.statusCode);
+        assertAnswer(answer, 'POST onfh-patient-view (fetching)');
+      });
+      expect(statuses.share(200), `answers by status: ${statuses.toString()}`).toBeGreaterThan(0.7);
+      // the fetch path was reached: most cases fetched their four missing keys
+      expect(server.requests.length - before).toBeGreaterThan(runs(400) * 2);
+    } finally {
+      await server.close();
+    }
+  }, fuzzTimeout('fetching'));
+
   it('mutated Bundles to POST /assessment (and odd `now` values) get 200 with an Assessment, or 400', async () => {
     const bundle = mutable(asBundle(generateOnfhPatient({ resourceCount: 60 }).resources) as unknown as Json);
     const now = fc.oneof(
@@ -196,7 +224,7 @@ describe('hook endpoints under fuzzing', () => {
   }, fuzzTimeout('oversized'));
 
   it(`ran at least 10,000 generated cases, each test within its share of ${String(FUZZ_BUDGET_MS / 1000)} s`, () => {
-    // with the pure pipeline's 3,000 (fuzz-pipeline.test.ts) about 14,000 in all
+    // with the pure pipeline's 3,000 (fuzz-pipeline.test.ts) about 14,700 in all
     expect(FUZZ_BUDGET_MS).toBe(120_000);
     expect(casesRun).toBeGreaterThanOrEqual(runs(10_000));
   });
