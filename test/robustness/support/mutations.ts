@@ -85,6 +85,8 @@ export type Mutation =
   | { readonly op: 'delete'; readonly at: number }
   | { readonly op: 'extra'; readonly at: number; readonly key: string; readonly value: Json }
   | { readonly op: 'duplicate'; readonly at: number }
+  /** A second Bundle entry with the same resource type and id but one field different (conflicting duplicates). */
+  | { readonly op: 'twin'; readonly resource: number; readonly field: string; readonly value: Json }
   | { readonly op: 'other-patient'; readonly resource: number; readonly patientId: string }
   | { readonly op: 'retype'; readonly resource: number; readonly resourceType: string }
   | { readonly op: 'strip-id'; readonly resource: number };
@@ -114,6 +116,9 @@ const extraKey = fc.oneof(
   fc.string({ maxLength: 12 }),
 );
 
+/** Fields a conflicting duplicate differs in: the ones the clinical code reads. */
+const TWIN_FIELDS = ['status', 'code', 'clinicalStatus', 'verificationStatus', 'bodySite', 'valueQuantity', 'valueCodeableConcept', 'effectiveDateTime', 'onsetDateTime', 'started', 'series', 'medicationCodeableConcept', 'component', 'subject'];
+
 const RESOURCE_TYPES = ['Patient', 'Condition', 'Observation', 'ImagingStudy', 'MedicationRequest', 'MedicationStatement', 'DeviceRequest', 'ServiceRequest', 'Bundle', 'OperationOutcome', 'Medication', 'Foo', 'patient', ''];
 
 export function mutationArb(pathCount: number, resourceCount: number): fc.Arbitrary<Mutation> {
@@ -134,6 +139,7 @@ export function mutationArb(pathCount: number, resourceCount: number): fc.Arbitr
     { weight: 1, arbitrary: fc.record({ op: fc.constant('other-patient' as const), resource, patientId: fc.constantFrom('someone-else', 'bench-onfh-2', '') }) },
     { weight: 1, arbitrary: fc.record({ op: fc.constant('retype' as const), resource, resourceType: fc.constantFrom(...RESOURCE_TYPES) }) },
     { weight: 1, arbitrary: fc.record({ op: fc.constant('strip-id' as const), resource }) },
+    { weight: 1, arbitrary: fc.record({ op: fc.constant('twin' as const), resource, field: fc.constantFrom(...TWIN_FIELDS), value: junkValue() }) },
   );
 }
 
@@ -192,6 +198,25 @@ export function mutate(base: Mutable, doc: Json, mutation: Mutation): Json {
         if (!isObject(r)) return r;
         return Object.fromEntries(Object.entries(r).filter(([k]) => k !== 'id'));
       });
+    case 'twin': {
+      // a resource in a list ([..., k]) or in a Bundle entry ([..., 'entry', k, 'resource']): the twin goes after it
+      const path = base.resources[mutation.resource] ?? [];
+      const inEntry = path[path.length - 1] === 'resource';
+      const index = path[path.length - (inEntry ? 2 : 1)];
+      if (typeof index !== 'number') return doc;
+      return editAt(doc, path.slice(0, inEntry ? -2 : -1), (list) => {
+        if (!Array.isArray(list) || index >= list.length) return list;
+        const item = list[index];
+        const resource = inEntry && isObject(item) ? item['resource'] : item;
+        if (!isObject(item) || !isObject(resource)) return list;
+        const twin: { [key: string]: Json } = {};
+        for (const [k, v] of Object.entries(resource)) setOwn(twin, k, v);
+        setOwn(twin, mutation.field, mutation.value);
+        const copy = list.slice();
+        copy.splice(index + 1, 0, inEntry ? { ...item, resource: twin } : twin);
+        return copy;
+      });
+    }
   }
 }
 
@@ -219,6 +244,8 @@ export function describeMutation(base: Mutable, m: Mutation): string {
       return `make ${pathText(base.resources[m.resource])} a ${JSON.stringify(m.resourceType)}`;
     case 'strip-id':
       return `remove the id of ${pathText(base.resources[m.resource])}`;
+    case 'twin':
+      return `add a twin of ${pathText(base.resources[m.resource])} (same id) whose ${m.field} is ${valueText(m.value)}`;
   }
 }
 
