@@ -15,11 +15,11 @@ const SHARES_MS = {
   patientView: 22_000,
   orderSign: 15_000,
   orderSelect: 7_000,
-  resourcesAlone: 10_000,
+  resourcesAlone: 14_000,
   fetching: 13_000,
   assessment: 9_000,
   oversized: 2_000,
-  pipeline: 28_000,
+  pipeline: 24_000,
 } as const;
 
 /** The two minutes the shares add up to. */
