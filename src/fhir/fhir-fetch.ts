@@ -25,7 +25,7 @@ import { Agent } from 'undici';
 import { recordFhirFetch } from '../metrics/index.js';
 import { bundleResources, isBundle, nextPageUrl } from './bundle.js';
 import { isOperationOutcome } from './operation-outcome.js';
-import { isReadTemplate, templateResourceType } from './prefetch-template.js';
+import { readTarget } from './prefetch-template.js';
 
 export interface FhirTarget {
   /** The request's fhirServer, without a trailing slash. */
@@ -100,11 +100,6 @@ async function getJson(client: Client, url: string, limits: FetchLimits): Promis
   return client.request(url, { options: { signal: limits.signal, redirect: 'manual', dispatcher } });
 }
 
-/** The id a read (`Patient/123`, see isReadTemplate) asks for. */
-function readId(renderedUrl: string): string {
-  return renderedUrl.slice(renderedUrl.indexOf('/', renderedUrl.startsWith('/') ? 1 : 0) + 1);
-}
-
 /**
  * Reads every page of one query. A read (`Patient/1`) must answer that resource, with that id; a search must
  * answer `searchset` Bundles. Fails on a link off the fhirServer's origin, on a link back to a page already
@@ -118,15 +113,15 @@ export async function fetchPages(client: Client, target: FhirTarget, start: stri
   if (typeof start === 'string') {
     visited.add(new URL(start, `${target.baseUrl}/`).href);
     page = await getJson(client, start, limits);
-    if (isReadTemplate(start)) {
-      const expected = templateResourceType(start);
+    const read = readTarget(start);
+    if (read !== undefined) {
       const answered = page as { resourceType?: unknown; id?: unknown } | null;
-      if (isOperationOutcome(page) || answered?.resourceType !== expected) {
-        return { ok: false, reason: `the FHIR server did not answer a ${expected} resource` };
+      if (isOperationOutcome(page) || answered?.resourceType !== read.resourceType) {
+        return { ok: false, reason: `the FHIR server did not answer a ${read.resourceType} resource` };
       }
       // a read of Patient/1 answered by Patient/2 is a broken server, not this patient's record
-      if (answered.id !== undefined && answered.id !== readId(start)) {
-        return { ok: false, reason: `the FHIR server answered another ${expected} than the one read` };
+      if (answered.id !== undefined && answered.id !== read.id) {
+        return { ok: false, reason: `the FHIR server answered another ${read.resourceType} than the one read` };
       }
       return { ok: true, resources: [page as fhir4.FhirResource] };
     }

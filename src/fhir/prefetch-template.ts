@@ -54,9 +54,15 @@ export function templateResourceType(renderedUrl: string): string {
   return match?.[1] ?? 'unknown';
 }
 
+/** What a read (`Type/id`) asks for: `Patient/1` → Patient, 1; undefined for a search. */
+export function readTarget(renderedUrl: string): { readonly resourceType: string; readonly id: string } | undefined {
+  const match = /^\/?([A-Z][A-Za-z]+)\/([A-Za-z0-9\-.]{1,64})$/.exec(renderedUrl);
+  return match?.[1] === undefined || match[2] === undefined ? undefined : { resourceType: match[1], id: match[2] };
+}
+
 /** A read (`Type/id`) answers one resource; anything else is a search answered by a searchset Bundle. */
 export function isReadTemplate(renderedUrl: string): boolean {
-  return /^\/?[A-Z][A-Za-z]+\/[A-Za-z0-9\-.]{1,64}$/.test(renderedUrl);
+  return readTarget(renderedUrl) !== undefined;
 }
 
 /**

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { classifyPrefetch } from '../../src/fhir/prefetch.js';
 import { assemblePatientRecord, belongsToPatient, parseReference } from '../../src/fhir/patient-record.js';
-import { isReadTemplate, renderPrefetchTemplate, templateResourceType, withPageSize } from '../../src/fhir/prefetch-template.js';
+import { isReadTemplate, readTarget, renderPrefetchTemplate, templateResourceType, withPageSize } from '../../src/fhir/prefetch-template.js';
 import { bundleResources, countResources, nextPageUrl } from '../../src/fhir/bundle.js';
 import { scanJson } from '../../src/http/json-body.js';
 
@@ -30,6 +30,9 @@ describe('renderPrefetchTemplate (CDS Hooks 2.0 prefetch tokens)', () => {
   it('tells reads from searches and names the resource type', () => {
     expect(isReadTemplate('Patient/p-1')).toBe(true);
     expect(isReadTemplate('Condition?patient=p-1')).toBe(false);
+    expect(readTarget('Patient/p-1')).toEqual({ resourceType: 'Patient', id: 'p-1' });
+    expect(readTarget('/Patient/p-1')).toEqual({ resourceType: 'Patient', id: 'p-1' });
+    expect(readTarget('Condition?patient=p-1')).toBeUndefined();
     expect(templateResourceType('Condition?patient=p-1')).toBe('Condition');
     expect(templateResourceType('Patient/p-1')).toBe('Patient');
   });
