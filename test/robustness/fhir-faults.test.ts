@@ -102,6 +102,18 @@ describe('FHIR server faults', () => {
     return { statusCode: res.statusCode, body: res.body, ms: performance.now() - started };
   };
 
+  /** Runs `body` with the own server's fault set (on Observation searches, or on every request), then clears it. */
+  const withFault = async (injected: Fault, everyType: boolean, body: () => Promise<void>): Promise<void> => {
+    fault = injected;
+    faultOnEveryType = everyType;
+    try {
+      await body();
+    } finally {
+      fault = undefined;
+      faultOnEveryType = false;
+    }
+  };
+
   /** Within the budget; a 412 naming the key of `resourceType`, or the healthy server's cards. */
   const expectSafe = (outcome: Outcome, server: string, resourceType: string, what: string): void => {
     assertAnswer(outcome, what);
@@ -205,18 +217,12 @@ describe('FHIR server faults', () => {
     { what: 'answers one page of 10,000 entries', fault: { kind: 'huge-page', entries: 10_000 }, expected: 200 },
   ];
   for (const { what, fault: injected, expected, everyType = false, resourceType = 'Observation' } of ownFaults) {
-    it(`FHIR server that ${what}: ${expected === 412 ? '412' : "the healthy server's cards"}, in time`, async () => {
-      fault = injected;
-      faultOnEveryType = everyType;
-      try {
+    it(`FHIR server that ${what}: ${expected === 412 ? '412' : "the healthy server's cards"}, in time`, () =>
+      withFault(injected, everyType, async () => {
         const outcome = await call(faulty.baseUrl);
         expectSafe(outcome, 'faulty', resourceType, what);
         expect(outcome.statusCode, outcome.body.slice(0, 300)).toBe(expected);
-      } finally {
-        fault = undefined;
-        faultOnEveryType = false;
-      }
-    });
+      }));
   }
 
   it("another patient's resources on every page: order-sign gets the same cards as from the healthy server", async () => {
@@ -224,24 +230,17 @@ describe('FHIR server faults', () => {
     assertAnswer(healthy, 'order-sign, healthy server');
     expect(healthy.statusCode, healthy.body.slice(0, 300)).toBe(200);
     expect(cardView(healthy.body).length).toBeGreaterThan(0);
-    fault = { kind: 'other-patient', otherPatientId: 'other-patient' };
-    faultOnEveryType = true;
-    try {
+    await withFault({ kind: 'other-patient', otherPatientId: 'other-patient' }, true, async () => {
       const outcome = await call(faulty.baseUrl, 'order-sign');
       assertAnswer(outcome, 'order-sign, other patient');
       expect(outcome.statusCode, outcome.body.slice(0, 300)).toBe(200);
       expect(cardView(outcome.body)).toEqual(cardView(healthy.body));
-    } finally {
-      fault = undefined;
-      faultOnEveryType = false;
-    }
+    });
   });
 
-  it("the control: the other patient's resources relabelled as this patient's do change the cards", async () => {
+  it("the control: the other patient's resources relabelled as this patient's do change the cards", () =>
     // Without this, "the cards are unchanged" above could hold because those resources never mattered.
-    fault = { kind: 'other-patient-relabelled', otherPatientId: 'other-patient' };
-    faultOnEveryType = true;
-    try {
+    withFault({ kind: 'other-patient-relabelled', otherPatientId: 'other-patient' }, true, async () => {
       const outcome = await call(faulty.baseUrl);
       assertAnswer(outcome, 'relabelled');
       expect(outcome.statusCode, outcome.body.slice(0, 300)).toBe(200);
@@ -249,29 +248,21 @@ describe('FHIR server faults', () => {
       expect(cards).not.toEqual(baseline.get('faulty'));
       // the other patient's malignancy (a contraindication) and collapse now show
       expect(cards.join('\n')).toMatch(/malignan/i);
-    } finally {
-      fault = undefined;
-      faultOnEveryType = false;
-    }
-  });
+    }));
 
   const pagingFaults: [string, Fault, string, number][] = [
     ['a next link to the same page: the page is read once', { kind: 'next-loop' }, 'the next links of the FHIR server loop back to a page already read', 1],
     ['endless paging stops at FHIR_MAX_PAGES requests', { kind: 'next-endless' }, 'more than 10 pages (FHIR_MAX_PAGES) of results', 10],
   ];
   for (const [what, injected, reason, requests] of pagingFaults) {
-    it(`${what}, then 412`, async () => {
-      fault = injected;
-      const before = faulty.requests.length;
-      try {
+    it(`${what}, then 412`, () =>
+      withFault(injected, false, async () => {
+        const before = faulty.requests.length;
         const outcome = await call(faulty.baseUrl);
         expect(outcome.statusCode, outcome.body.slice(0, 300)).toBe(412);
         expect(outcome.body).toContain(reason);
         expect(faulty.requests.slice(before).filter((r) => r.startsWith('/Observation'))).toHaveLength(requests);
-      } finally {
-        fault = undefined;
-      }
-    });
+      }));
   }
 
   it('an answer larger than FHIR_MAX_RESPONSE_BYTES: 412 naming the key and the limit, in time', async () => {
