@@ -148,20 +148,14 @@ export async function startFaultFhirServer(options: FaultServerOptions): Promise
     }
 
     let matches = options.resources.filter((r) => r.resourceType === resourceType && belongsTo(r, patientId));
-    if (fault?.kind === 'other-patient') {
-      matches = [
-        ...matches,
-        ...options.resources
-          .filter((r) => r.resourceType === resourceType && belongsTo(r, fault.otherPatientId)),
-      ];
-    }
-    if (fault?.kind === 'other-patient-relabelled') {
+    if (fault?.kind === 'other-patient' || fault?.kind === 'other-patient-relabelled') {
       const own = { reference: `Patient/${patientId}` };
+      const theirs = options.resources.filter((r) => r.resourceType === resourceType && belongsTo(r, fault.otherPatientId));
       matches = [
         ...matches,
-        ...options.resources
-          .filter((r) => r.resourceType === resourceType && belongsTo(r, fault.otherPatientId))
-          .map((r) => ({ ...r, ...('subject' in r ? { subject: own } : {}), ...('patient' in r ? { patient: own } : {}) })),
+        ...(fault.kind === 'other-patient'
+          ? theirs
+          : theirs.map((r) => ({ ...r, ...('subject' in r ? { subject: own } : {}), ...('patient' in r ? { patient: own } : {}) }))),
       ];
     }
     if (fault?.kind === 'huge-page') matches = [...matches, ...fillerObservations(patientId, Math.max(0, fault.entries - matches.length))];
