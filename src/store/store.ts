@@ -110,7 +110,7 @@ export class DecisionStore {
   /** Begins connecting in the background and starts the flush timer; never waits for the database. */
   start(): void {
     this.#connecting = this.#connect().finally(() => (this.#connecting = null));
-    this.#timer = setInterval(() => void this.#tick(), this.#o.flushIntervalMs ?? 100);
+    this.#timer = setInterval(() => void this.#tick(), this.#o.flushIntervalMs ?? 500);
     this.#timer.unref();
   }
 
@@ -351,7 +351,7 @@ export class DecisionStore {
   async #writeBatch(): Promise<void> {
     const handle = this.#handle;
     if (handle === null) return;
-    const batch = this.#queue.slice(0, this.#o.batchSize ?? 200);
+    const batch = this.#queue.slice(0, this.#o.batchSize ?? 500);
     if (batch.length === 0) return;
     try {
       await withTimeout(insertDecisions(handle, batch), 15_000, 'writing decisions');

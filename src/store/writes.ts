@@ -1,5 +1,7 @@
 /** What the store writes, and the small helpers its writing needs (split from store.ts). */
+import { sql } from 'kysely';
 import type { StoreDatabaseHandle } from './database.js';
+import type { RuleRefs } from './schema.js';
 import type { DecisionRecord } from './store.js';
 
 /** First line of an error, without the row values PostgreSQL may append: safe to log. */
@@ -27,34 +29,50 @@ export async function withTimeout<T>(promise: Promise<T>, ms: number, what: stri
   }
 }
 
-/** One statement per batch (a data-modifying CTE): atomic, one round trip, idempotent on a retry. */
+/**
+ * One statement per batch: the rows travel as one JSON parameter unpacked by jsonb_to_recordset
+ * (a batch as bound parameters would be thousands to compile on the event loop), each list of
+ * rule sets once per batch however many cards share it (docs/performance.md: JSON.stringify of
+ * a batch is the store's largest cost on the service thread); a data-modifying CTE makes it
+ * atomic; ON CONFLICT makes a retry after a timeout harmless.
+ */
 export async function insertDecisions(handle: StoreDatabaseHandle, batch: readonly DecisionRecord[]): Promise<void> {
+  const lists: RuleRefs[] = [];
+  const listIndex = new Map<RuleRefs, number>();
+  const ix = (rules: RuleRefs) => {
+    let i = listIndex.get(rules);
+    if (i === undefined) {
+      i = lists.push(rules) - 1;
+      listIndex.set(rules, i);
+    }
+    return i;
+  };
   const decisions = batch.map((r) => ({
     id: r.id,
     at: r.at,
     service: r.service,
     hook_instance: r.hookInstance,
     patient_key: r.patientKey,
-    rule_sets: JSON.stringify(r.ruleSets),
+    rule_sets: ix(r.ruleSets),
     latency_ms: r.latencyMs,
   }));
   const cards = batch.flatMap((r) =>
-    r.cards.map((c, position) => ({
-      uuid: c.uuid,
-      decision_id: r.id,
-      at: r.at,
-      position,
-      indicator: c.indicator,
-      summary: c.summary,
-      rules: JSON.stringify(c.rules),
-      rule_key: c.ruleKey,
-      stage: c.stage,
-    })),
+    r.cards.map((c, position) => ({ uuid: c.uuid, decision_id: r.id, position, indicator: c.indicator, summary: c.summary, rules: ix(c.rules), rule_key: c.ruleKey, stage: c.stage })),
   );
-  const insertCards = handle.db.with('d', (db) => db.insertInto('decisions').values(decisions).onConflict((oc) => oc.column('id').doNothing()));
-  if (cards.length === 0) {
-    await handle.db.insertInto('decisions').values(decisions).onConflict((oc) => oc.column('id').doNothing()).execute();
-    return;
-  }
-  await insertCards.insertInto('decision_cards').values(cards).onConflict((oc) => oc.column('uuid').doNothing()).execute();
+  await sql`
+    with input as (select ${JSON.stringify({ lists, decisions, cards })}::jsonb as j),
+    d as (
+      insert into decisions (id, at, service, hook_instance, patient_key, rule_sets, latency_ms)
+      select x.id, x.at, x.service, x.hook_instance, x.patient_key, input.j->'lists'->x.rule_sets, x.latency_ms
+      from input, jsonb_to_recordset(input.j->'decisions')
+        as x(id uuid, at timestamptz, service text, hook_instance text, patient_key text, rule_sets integer, latency_ms real)
+      on conflict (id) do nothing
+    )
+    insert into decision_cards (uuid, decision_id, at, position, indicator, summary, rules, rule_key, stage)
+    select c.uuid, c.decision_id, x.at, c.position, c.indicator, c.summary, input.j->'lists'->c.rules, c.rule_key, c.stage
+    from input
+    cross join jsonb_to_recordset(input.j->'cards')
+      as c(uuid uuid, decision_id uuid, position integer, indicator text, summary text, rules integer, rule_key text, stage text)
+    join jsonb_to_recordset(input.j->'decisions') as x(id uuid, at timestamptz) on x.id = c.decision_id
+    on conflict (uuid) do nothing`.execute(handle.db);
 }
