@@ -57,7 +57,7 @@ for (const file of await listCaseFiles(BUNDLED_RULES_DIR)) {
     } as never);
   }
   const http = await app.inject({ method: 'POST', url: `/assessment?now=${now}`, payload: c.bundle as Json });
-  entry.http = { status: http.statusCode, body: http.json() as unknown };
+  entry.http = { status: http.statusCode, body: http.json<unknown>() };
   result[file] = entry;
 }
 
@@ -67,11 +67,11 @@ for (const name of (await readdir(examples)).filter((n) => n.endsWith('.json')).
   at = new Date('2026-03-01T12:00:00Z');
   if (body.resourceType === 'Bundle') {
     const http = await app.inject({ method: 'POST', url: '/assessment?now=2026-03-01', payload: body });
-    result[`examples/${name}`] = { assessment: assessBundle(body, rules, '2026-03-01'), http: { status: http.statusCode, body: http.json() as unknown } };
+    result[`examples/${name}`] = { assessment: assessBundle(body, rules, '2026-03-01'), http: { status: http.statusCode, body: http.json<unknown>() } };
   } else if (typeof body.hook === 'string') {
     const service = body.hook === 'patient-view' ? 'onfh-patient-view' : `onfh-${body.hook}`;
     const http = await app.inject({ method: 'POST', url: `/cds-services/${service}`, payload: body });
-    result[`examples/${name}`] = { service, http: { status: http.statusCode, body: http.json() as unknown } };
+    result[`examples/${name}`] = { service, http: { status: http.statusCode, body: http.json<unknown>() } };
   }
 }
 await app.close();

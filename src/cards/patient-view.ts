@@ -7,9 +7,8 @@
  * staging). Nothing else speaks: silence where there is nothing to say.
  */
 import type { Card, OverrideReasonCoding, Suggestion } from '../cds-hooks/card.js';
-import {
-  MODALITY_IDS, type Assessment, type DataGap, type HipAssessment, type ModalityId, type Recommendation, type RecommendationStatus,
-} from '../engine/types.js';
+import type { Assessment, DataGap, HipAssessment, Recommendation } from '../engine/types.js';
+import { MODALITY_IDS, type ModalityId, type RecommendationStatus } from '../vocabulary/index.js';
 import { cardStamp, finishCard, guidelineLinks, overrideReason, type CardContext, type CardDraft } from './context.js';
 import {
   imagingServiceRequest, planImaging, referralServiceRequest, studyName, type ImagingNeed, type ImagingOrder,

@@ -3,7 +3,7 @@
  * 10). Pure: no I/O, no clock (the caller passes `now`). Every clinical threshold is in the rule
  * files; this module only sequences them: facts → stage → recommendations → follow-up.
  */
-import type { HipFacts, ImagingFact, PatientFacts, Side } from '../facts/types.js';
+import type { HipFacts, ImagingFact, PatientFacts, Side } from './patient-facts.js';
 import type { DerivedFactRule, LoadedRules } from '../rules/index.js';
 import { truthy } from '../rules/logic.js';
 import { addMonths, monthsBetween, monthsElapsed } from './dates.js';

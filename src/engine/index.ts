@@ -3,7 +3,7 @@
  * OrderChecks. Pure: no I/O, no clock, no Fastify; `now` is always passed in.
  */
 import { extractFacts } from '../facts/index.js';
-import type { PatientFacts } from '../facts/types.js';
+import type { PatientFacts } from './patient-facts.js';
 import type { LoadedRules } from '../rules/index.js';
 import { assess } from './assess.js';
 import { isIsoDate } from './dates.js';

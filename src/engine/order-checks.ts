@@ -2,7 +2,7 @@
  * checkOrders(): draft orders → OrderChecks (clinical-spec.md section 11). The rows are in
  * rules/order-checks/*.json; an order no row speaks about gets no entry at all.
  */
-import type { DraftOrderFact, PatientFacts, Side } from '../facts/types.js';
+import type { DraftOrderFact, PatientFacts, Side } from './patient-facts.js';
 import type { LoadedRules, OrderCheckRule } from '../rules/index.js';
 import { truthy } from '../rules/logic.js';
 import type { HipWorkings } from './assess.js';

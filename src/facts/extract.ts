@@ -10,9 +10,9 @@ import { readRecordedStage } from './stage.js';
 import type {
   ContraindicationId, FindingId, FindingObservation, FindingValue, HipFacts, ImagingFact, ImagingModality,
   PatientFacts, RecordedStage, ScoreFact, Side,
-} from './types.js';
+} from '../engine/patient-facts.js';
 import { readFinding, readPlatelets, readScore, type ValueReading } from './values.js';
-import { SYSTEMS, type ValueSetMatch, type ValueSets } from './valuesets.js';
+import { SYSTEMS, type ValueSetMatch, type ValueSets } from '../rules/valuesets.js';
 
 type KnownSide = 'left' | 'right';
 type Etiology = HipFacts['etiology'];

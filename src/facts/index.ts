@@ -14,7 +14,7 @@ export {
   SYSTEMS,
   VALUE_SET_IDS,
   VALUE_SET_VALUES,
-} from './valuesets.js';
-export type { ImagingOrderCode, ValueSetEntry, ValueSetFile, ValueSetId, ValueSetMatch, ValueSets } from './valuesets.js';
-export type * from './types.js';
-export { FINDING_IDS } from './types.js';
+} from '../rules/valuesets.js';
+export type { ImagingOrderCode, ValueSetEntry, ValueSetFile, ValueSetId, ValueSetMatch, ValueSets } from '../rules/valuesets.js';
+export type * from '../engine/patient-facts.js';
+export { FINDING_IDS } from '../vocabulary/index.js';

@@ -4,7 +4,10 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { ARCO_STAGES, CHINESE_STAGES, MODALITY_IDS } from '../engine/types.js';
+import {
+  ARCO_STAGES, CHINESE_STAGES, ETIOLOGIES, EVIDENCE_LEVELS, FOLLOW_UP_MODALITIES, MODALITY_IDS, RECOMMENDATION_STATUSES, RULE_STATUSES,
+  SIDES, SIZE_CATEGORIES, STAGE_SOURCES,
+} from '../vocabulary/index.js';
 import { assessBundle } from '../engine/index.js';
 import { badRequest } from '../fhir/operation-outcome.js';
 import type { LoadedRules } from '../rules/index.js';
@@ -12,9 +15,9 @@ import { evaluationDate } from '../clinical.js';
 import { outcomeResponse } from './errors.js';
 import { responseSchema, zodValidatorCompiler } from './zod-schemas.js';
 
-const Side = z.enum(['left', 'right', 'unknown']);
-const Arco = z.enum(ARCO_STAGES as [string, ...string[]]).nullable();
-const Chinese = z.enum(CHINESE_STAGES as [string, ...string[]]).nullable();
+const Side = z.enum(SIDES);
+const Arco = z.enum(ARCO_STAGES).nullable();
+const Chinese = z.enum(CHINESE_STAGES).nullable();
 const Strings = z.array(z.string());
 
 /** The Assessment of design.md section 1, as the OpenAPI document shows it and responses are serialized. */
@@ -28,21 +31,21 @@ export const AssessmentSchema = z
       z.object({
         side: Side,
         conditions: Strings,
-        etiology: z.enum(['non-traumatic', 'traumatic', 'drug-associated']),
+        etiology: z.enum(ETIOLOGIES),
         findings: z.record(z.string(), z.union([z.number(), z.boolean(), z.string()])),
-        sizeCategory: z.enum(['small', 'medium', 'large']).nullable(),
+        sizeCategory: z.enum(SIZE_CATEGORIES).nullable(),
         stage: z.object({
           arco: Arco,
           chinese: Chinese,
-          source: z.enum(['computed', 'recorded']).nullable(),
+          source: z.enum(STAGE_SOURCES).nullable(),
           recorded: z.object({ arco: Arco, chinese: Chinese, text: z.string().optional() }).nullable(),
           history: z.array(z.object({ date: z.string(), arco: Arco, chinese: Chinese, modality: z.string().optional() })).optional(),
         }),
         recommendations: z.array(
           z.object({
             modality: z.enum(MODALITY_IDS),
-            status: z.enum(['recommended', 'consider', 'no-recommendation', 'not-recommended', 'not-applicable', 'contraindicated']),
-            evidence: z.enum(['A', 'B', 'C', 'D']),
+            status: z.enum(RECOMMENDATION_STATUSES),
+            evidence: z.enum(EVIDENCE_LEVELS),
             strength: z.union([z.literal(1), z.literal(2), z.literal(3)]),
             reasons: Strings,
             source: z.string(),
@@ -51,7 +54,7 @@ export const AssessmentSchema = z
           }),
         ),
         followUp: z.object({
-          modality: z.enum(['MR', 'CT', 'XR']),
+          modality: z.enum(FOLLOW_UP_MODALITIES),
           intervalMonths: z.number().int(),
           lastStudy: z.string().nullable(),
           due: z.string(),
@@ -90,7 +93,7 @@ const RuleSetsSchema = z.object({
     z.object({
       id: z.string(),
       version: z.string(),
-      status: z.enum(['draft', 'active', 'retired']),
+      status: z.enum(RULE_STATUSES),
       kind: z.string(),
       sha256: z.string(),
       source: z.object({ document: z.string(), section: z.string() }),

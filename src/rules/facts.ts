@@ -9,8 +9,8 @@
  * Unknown is `null`. Comparisons (<, <=, >, >=) with null are false (see logic.ts), so a
  * threshold never fires on a missing value.
  */
-import { FINDING_IDS } from '../facts/types.js';
-import { MODALITY_IDS } from '../engine/types.js';
+import { FINDING_IDS } from '../vocabulary/index.js';
+import { MODALITY_IDS } from '../vocabulary/index.js';
 
 export type FactValue = number | boolean | string | null;
 
@@ -88,15 +88,7 @@ export const BUILT_IN_FACT_NAMES: ReadonlySet<string> = new Set<string>([
   ...COMPUTED_FACT_NAMES,
 ]);
 
-/**
- * Draft order kinds the order checks may name (clinical-spec.md section 11); the facts module's
- * classifier produces them from the value sets.
- */
-export const DRAFT_ORDER_KINDS = [
-  'zoledronic-acid', 'alendronate', 'systemic-corticosteroid', 'core-decompression', 'eswt', 'prp',
-  'cell-therapy', 'ozone', 'radiofrequency', 'intra-articular-corticosteroid-injection', 'wheelchair',
-  'total-hip-arthroplasty', 'resurfacing', 'hbo', 'enoxaparin', 'simvastatin', 'crutch', 'cane',
-] as const;
+export { DRAFT_ORDER_KINDS } from '../vocabulary/index.js';
 
 /**
  * A maker of blank facts objects: every name present, null, in a fixed order. V8 keeps an object

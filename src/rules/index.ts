@@ -8,8 +8,8 @@ import { createHash } from 'node:crypto';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import type { z } from 'zod';
-import { MODALITY_IDS } from '../engine/types.js';
-import type { ModalityId, Evidence, RecommendationStatus, Strength, FollowUpModality } from '../engine/types.js';
+import { MODALITY_IDS } from '../vocabulary/index.js';
+import type { ModalityId, Evidence, RecommendationStatus, Strength, FollowUpModality } from '../vocabulary/index.js';
 import { BUILT_IN_FACT_NAMES, STATUS_FACT_PREFIX, blankFactsMaker } from './facts.js';
 import type { FactValue } from './facts.js';
 import type { CompiledLogic } from './logic.js';
@@ -19,8 +19,8 @@ import type {
   RuleKind, StagingFile, SurgicalEvaluationFile,
 } from './schemas.js';
 import { RULE_FILE_SCHEMAS, RULE_KINDS, RuleHeaderSchema, STAGE_CODES } from './schemas.js';
-import type { ValueSetFile, ValueSets } from '../facts/valuesets.js';
-import { ValueSetError, ValueSetFileSchema, compileValueSets } from '../facts/valuesets.js';
+import type { ValueSetFile, ValueSets } from './valuesets.js';
+import { ValueSetError, ValueSetFileSchema, compileValueSets } from './valuesets.js';
 
 export type { CompiledLogic } from './logic.js';
 

@@ -4,8 +4,10 @@
  * rule file while it is written (test/rules/schema.test.ts fails when the committed copy drifts).
  */
 import { z } from 'zod';
-import { ARCO_STAGES, CHINESE_STAGES, MODALITY_IDS } from '../engine/types.js';
-import { DRAFT_ORDER_KINDS } from './facts.js';
+import {
+  ARCO_STAGES, BASES, CHINESE_STAGES, DRAFT_ORDER_KINDS, EVIDENCE_LEVELS, FOLLOW_UP_MODALITIES, INDICATORS, MODALITY_IDS,
+  ORDER_SUGGESTIONS, RECOMMENDATION_STATUSES, RULE_STATUSES, STUDY_MODALITIES,
+} from '../vocabulary/index.js';
 
 export const RULE_KINDS = [
   'derived-facts', 'staging', 'modalities', 'surgical-evaluation', 'conservative-care', 'follow-up',
@@ -19,7 +21,7 @@ const Logic = z.unknown().describe('JSON Logic condition over the facts of rules
 /** Where a rule comes from, and whether it is the guideline's word or the project's reading. */
 const Citation = {
   source: z.string().min(1).describe('guideline table/section or seed, e.g. "GL2025 Table 7"'),
-  basis: z.enum(['guideline', 'interpretation', 'secondary source']).optional()
+  basis: z.enum(BASES).optional()
     .describe('"interpretation" where the sources are silent; "secondary source" where only a secondary source says it'),
   why: z.string().min(1).optional().describe('one sentence: why this interpretation (required with basis "interpretation")'),
 };
@@ -34,7 +36,7 @@ const Header = {
   $schema: z.string().optional(),
   id: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'lower-case id: letters, digits, hyphens'),
   version: z.string().regex(/^\d{4}\.\d+\.\d+$/, 'version <guideline year>.<minor>.<patch>, e.g. 2025.1.0'),
-  status: z.enum(['draft', 'active', 'retired']),
+  status: z.enum(RULE_STATUSES),
   source: z.strictObject({
     document: z.string().min(1).describe('e.g. "GL2025" (clinical-spec.md source table)'),
     section: z.string().min(1).describe('section or table, e.g. "Table 2"'),
@@ -86,7 +88,7 @@ export const StagingFileSchema = z.strictObject({
   equivalentsBasis: z.strictObject(Citation).superRefine(requireWhy).optional(),
 });
 
-const Status = z.enum(['recommended', 'consider', 'no-recommendation', 'not-recommended', 'not-applicable', 'contraindicated']);
+const Status = z.enum(RECOMMENDATION_STATUSES);
 const Contraindication = z.strictObject({ when: Logic, reason: z.string().min(1), ...Citation }).superRefine(requireWhy);
 
 export const ModalitiesFileSchema = z.strictObject({
@@ -97,7 +99,7 @@ export const ModalitiesFileSchema = z.strictObject({
     z.strictObject({
       modality: z.string(),
       what: z.string().min(1),
-      evidence: z.enum(['A', 'B', 'C', 'D']),
+      evidence: z.enum(EVIDENCE_LEVELS),
       strength: z.union([z.literal(1), z.literal(2), z.literal(3)]),
       ...Citation,
       recommendsAgainst: z.boolean().optional().describe('the source recommends against: not-recommended'),
@@ -149,10 +151,10 @@ export const FollowUpFileSchema = z.strictObject({
   ...Header,
   kind: z.literal('follow-up'),
   /** First that applies (clinical-spec.md section 8). */
-  modality: z.array(z.strictObject({ modality: z.enum(['MR', 'CT', 'XR']), when: Logic, reason: z.string().min(1), ...Citation }).superRefine(requireWhy)).min(1),
+  modality: z.array(z.strictObject({ modality: z.enum(FOLLOW_UP_MODALITIES), when: Logic, reason: z.string().min(1), ...Citation }).superRefine(requireWhy)).min(1),
   interval: z.array(z.strictObject({ months: z.union([z.literal(3), z.literal(6), z.literal(12)]), when: Logic, reason: z.string().min(1), ...Citation }).superRefine(requireWhy)).min(1),
   /** Imaging modalities whose newest study sets the due date. */
-  studyModalities: z.array(z.enum(['MR', 'CT', 'CR', 'DX', 'NM'])).min(1),
+  studyModalities: z.array(z.enum(STUDY_MODALITIES)).min(1),
   dataGaps: z.array(
     DataGapRule.extend({ ...Citation, side: z.enum(['hip', 'other-hip']).optional().describe('which hip the gap names (default: this hip)') })
       .superRefine(requireWhy),
@@ -176,7 +178,7 @@ export const RiskFactorsFileSchema = z.strictObject({
   ),
 });
 
-const Indicator = z.enum(['info', 'warning', 'critical']);
+const Indicator = z.enum(INDICATORS);
 
 export const OrderChecksFileSchema = z.strictObject({
   ...Header,
@@ -193,7 +195,7 @@ export const OrderChecksFileSchema = z.strictObject({
       indicatorWhen: z.array(z.strictObject({ when: Logic, indicator: Indicator })).optional(),
       reasons: z.array(z.strictObject({ when: Logic.optional(), reason: z.string().min(1) })).min(1),
       includeRecommendation: z.enum(MODALITY_IDS).optional().describe("append this modality's reasons and notes for the hip"),
-      suggestion: z.enum(['delete-draft', 'replace-with-walking-aid']).optional(),
+      suggestion: z.enum(ORDER_SUGGESTIONS).optional(),
       overrideReasons: z.array(z.strictObject({ code: z.string().min(1), display: z.string().min(1) })).optional(),
       ...Citation,
     }).superRefine(requireWhy),
@@ -224,7 +226,7 @@ export type OrderChecksFile = z.output<typeof OrderChecksFileSchema>;
 export const RuleHeaderSchema = z.looseObject({
   id: z.string().min(1),
   version: z.string().min(1),
-  status: z.enum(['draft', 'active', 'retired']),
+  status: z.enum(RULE_STATUSES),
   kind: z.string().min(1),
   source: z.unknown(),
 });

@@ -2,7 +2,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { BUNDLED_RULES_DIR } from '../../src/config.js';
 import { assess, checkOrders } from '../../src/engine/index.js';
-import type { DraftOrderFact, PatientFacts, Side } from '../../src/facts/types.js';
+import type { DraftOrderFact, PatientFacts, Side } from '../../src/engine/patient-facts.js';
 import type { LoadedRules } from '../../src/rules/index.js';
 import { loadRules } from '../../src/rules/index.js';
 import { addMonths, ageOn, monthsBetween, monthsElapsed } from '../../src/engine/dates.js';
