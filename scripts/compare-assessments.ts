@@ -11,10 +11,10 @@ import { join } from 'node:path';
 import { buildApp } from '../src/app.js';
 import { testConfig, BUNDLED_RULES_DIR } from '../src/config.js';
 import { classifyDraftOrders } from '../src/facts/index.js';
-import { assessBundle, checkOrders } from '../src/engine/index.js';
-import { decideCards } from '../src/clinical.js';
+import { checkOrders } from '../src/engine/index.js';
+import { assessBundle, decideCards } from '../src/pipeline/index.js';
 import { loadRules } from '../src/rules/index.js';
-import { listCaseFiles } from '../src/rules/cases.js';
+import { listCaseFiles } from '../src/pipeline/cases.js';
 
 type Json = Record<string, unknown>;
 const isObj = (x: unknown): x is Json => typeof x === 'object' && x !== null && !Array.isArray(x);
@@ -26,6 +26,12 @@ let at = new Date('2026-01-01T00:00:00Z');
 const app = await buildApp(testConfig(), { rules, now: () => at, logStream: { write: () => undefined } });
 await app.ready();
 const silent = { info: () => undefined, warn: () => undefined, error: () => undefined, debug: () => undefined, child() { return this; } };
+
+// Cards as a list, before and after decideCards returned { cards, notes } (issue 16).
+const decide = (...args: Parameters<typeof decideCards>): unknown => {
+  const d = decideCards(...args) as unknown;
+  return Array.isArray(d) ? d : (d as { cards: unknown }).cards;
+};
 
 const result: Json = {};
 for (const file of await listCaseFiles(BUNDLED_RULES_DIR)) {
@@ -44,14 +50,14 @@ for (const file of await listCaseFiles(BUNDLED_RULES_DIR)) {
       entry.orderNotes = notes;
       entry.orderChecks = checkOrders(r.facts, r.assessment, orders, rules);
       for (const hook of ['order-sign', 'order-select'] as const) {
-        entry[`cards:${hook}`] = decideCards(rules, {
+        entry[`cards:${hook}`] = decide(rules, {
           hook, record: { patientId: r.assessment.patientId, resources }, draftOrders: drafts,
           selections: drafts.map((d) => `${d.resourceType}/${d.id ?? ''}`).slice(0, 1),
           now: new Date(`${now}T12:00:00Z`), log: silent,
         } as never);
       }
     }
-    entry['cards:patient-view'] = decideCards(rules, {
+    entry['cards:patient-view'] = decide(rules, {
       hook: 'patient-view', record: { patientId: r.assessment.patientId, resources }, draftOrders: [], selections: [],
       now: new Date(`${now}T12:00:00Z`), log: silent,
     } as never);

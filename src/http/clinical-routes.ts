@@ -8,10 +8,8 @@ import {
   ARCO_STAGES, CHINESE_STAGES, ETIOLOGIES, EVIDENCE_LEVELS, FOLLOW_UP_MODALITIES, MODALITY_IDS, RECOMMENDATION_STATUSES, RULE_STATUSES,
   SIDES, SIZE_CATEGORIES, STAGE_SOURCES,
 } from '../vocabulary/index.js';
-import { assessBundle } from '../engine/index.js';
 import { badRequest } from '../fhir/operation-outcome.js';
-import type { LoadedRules } from '../rules/index.js';
-import { evaluationDate } from '../clinical.js';
+import { evaluationDate, type Pipeline } from '../pipeline/index.js';
 import { outcomeResponse } from './errors.js';
 import { responseSchema, zodValidatorCompiler } from './zod-schemas.js';
 
@@ -102,7 +100,7 @@ const RuleSetsSchema = z.object({
   ),
 });
 
-export function registerClinicalRoutes(app: FastifyInstance, rules: LoadedRules, now: () => Date): void {
+export function registerClinicalRoutes(app: FastifyInstance, pipeline: Pipeline, now: () => Date): void {
   app.post<{ Querystring: z.infer<typeof AssessmentQuerySchema>; Body: unknown }>(
     '/assessment',
     {
@@ -120,7 +118,7 @@ export function registerClinicalRoutes(app: FastifyInstance, rules: LoadedRules,
     },
     (request) => {
       const at = request.query.now ?? evaluationDate(now());
-      const result = assessBundle(request.body, rules, at);
+      const result = pipeline.assessBundle(request.body, at);
       if (!result.ok) throw badRequest(`body: ${result.error}`, 'body');
       request.log.info(
         { event: 'assessment', patientId: result.assessment.patientId, inScope: result.assessment.inScope, hips: result.assessment.hips.length },
@@ -139,6 +137,6 @@ export function registerClinicalRoutes(app: FastifyInstance, rules: LoadedRules,
         response: { 200: responseSchema(RuleSetsSchema, 'Every rule file loaded, with its SHA-256') },
       },
     },
-    () => ({ ruleSets: rules.sets }),
+    () => ({ ruleSets: pipeline.rules.sets }),
   );
 }

@@ -12,8 +12,9 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import { classifyDraftOrders } from '../facts/index.js';
-import { assessBundle, checkOrders } from '../engine/index.js';
-import type { LoadedRules } from './index.js';
+import { checkOrders } from '../engine/index.js';
+import { assessBundle } from './assess-bundle.js';
+import type { LoadedRules } from '../rules/index.js';
 
 export interface CaseFailure {
   /** JSON path in the actual answer, e.g. "$.hips[side=right].stage.arco". */
