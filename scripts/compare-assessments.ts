@@ -48,7 +48,7 @@ for (const file of await listCaseFiles(BUNDLED_RULES_DIR)) {
       const drafts = (Array.isArray(c.draftOrders) ? c.draftOrders : []) as fhir4.FhirResource[];
       const { orders, notes } = classifyDraftOrders(drafts, rules.valueSets, resources);
       entry.orderNotes = notes;
-      entry.orderChecks = checkOrders(r.facts, r.assessment, orders, rules);
+      entry.orderChecks = checkOrders(r, orders, rules);
       for (const hook of ['order-sign', 'order-select'] as const) {
         entry[`cards:${hook}`] = decide(rules, {
           hook, record: { patientId: r.assessment.patientId, resources }, draftOrders: drafts,
@@ -73,7 +73,9 @@ for (const name of (await readdir(examples)).filter((n) => n.endsWith('.json')).
   at = new Date('2026-03-01T12:00:00Z');
   if (body.resourceType === 'Bundle') {
     const http = await app.inject({ method: 'POST', url: '/assessment?now=2026-03-01', payload: body });
-    result[`examples/${name}`] = { assessment: assessBundle(body, rules, '2026-03-01'), http: { status: http.statusCode, body: http.json<unknown>() } };
+    const r = assessBundle(body, rules, '2026-03-01');
+    const assessment = r.ok ? { ok: r.ok, facts: r.facts, assessment: r.assessment } : r;
+    result[`examples/${name}`] = { assessment, http: { status: http.statusCode, body: http.json<unknown>() } };
   } else if (typeof body.hook === 'string') {
     const service = body.hook === 'patient-view' ? 'onfh-patient-view' : `onfh-${body.hook}`;
     const http = await app.inject({ method: 'POST', url: `/cds-services/${service}`, payload: body });

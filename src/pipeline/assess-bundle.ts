@@ -4,14 +4,14 @@
  * patients, is refused with a message saying what is wrong (never a throw).
  */
 import { isIsoDate } from '../engine/dates.js';
-import { assess } from '../engine/index.js';
-import type { Assessment, PatientFacts } from '../engine/index.js';
+import { evaluate } from '../engine/index.js';
+import type { Assessment, AssessmentWorkings, PatientFacts } from '../engine/index.js';
 import { extractFacts } from '../facts/index.js';
 import { onePatientBundle } from '../fhir/one-patient.js';
 import type { LoadedRules } from '../rules/index.js';
 
 export type AssessBundleResult =
-  | { readonly ok: true; readonly assessment: Assessment; readonly facts: PatientFacts }
+  | { readonly ok: true; readonly assessment: Assessment; readonly facts: PatientFacts; readonly workings: AssessmentWorkings | null }
   | { readonly ok: false; readonly error: string };
 
 export function assessBundle(bundle: unknown, rules: LoadedRules, now: string): AssessBundleResult {
@@ -19,5 +19,5 @@ export function assessBundle(bundle: unknown, rules: LoadedRules, now: string): 
   const one = onePatientBundle(bundle);
   if (!one.ok) return one;
   const facts = extractFacts({ patientId: one.patientId, resources: one.resources }, rules.valueSets, now);
-  return { ok: true, facts, assessment: assess(facts, rules, now) };
+  return { ok: true, facts, ...evaluate(facts, rules, now) };
 }

@@ -172,7 +172,7 @@ export function runCase(file: string, content: unknown, rules: LoadedRules): Cas
     const entries = isRecord(bundle) && Array.isArray(bundle.entry) ? (bundle.entry as unknown[]) : [];
     const resources = entries.map((e) => (isRecord(e) ? e.resource : undefined)).filter(isRecord);
     const { orders } = classifyDraftOrders(drafts as fhir4.FhirResource[], rules.valueSets, resources as unknown as fhir4.FhirResource[]);
-    const checks = checkOrders(result.facts, result.assessment, orders, rules);
+    const checks = checkOrders(result, orders, rules);
     if (content.expectOrderChecks !== undefined) matchFragment(content.expectOrderChecks, checks, '$orderChecks', failures);
   }
   return {

@@ -8,7 +8,7 @@ import type { Card } from '../cds-hooks/card.js';
 import type { HookContext, HookName } from '../cds-hooks/request.js';
 import type { ServiceDefinition } from '../cds-hooks/services.js';
 import { orderCards, patientViewCards, type CardContext } from '../cards/index.js';
-import { assess, checkOrders } from '../engine/index.js';
+import { checkOrders, evaluate } from '../engine/index.js';
 import { classifyDraftOrders, extractFacts } from '../facts/index.js';
 import type { PatientRecord } from '../fhir/patient-record.js';
 import type { LoadedRules } from '../rules/index.js';
@@ -65,7 +65,8 @@ export function decideCards(rules: LoadedRules, input: CdsDecisionInput): CdsDec
   const now = evaluationDate(input.now);
   const facts = extractFacts({ patientId: input.record.patientId, resources: input.record.resources }, rules.valueSets, now);
   if (!facts.inScope) return { cards: [], notes: NO_NOTES }; // clinical-spec.md 1: silence for the out-of-scope patient
-  const assessment = assess(facts, rules, now);
+  const evaluation = evaluate(facts, rules, now);
+  const { assessment } = evaluation;
   const ctx: CardContext = {
     patientId: facts.patientId,
     ruleSets: assessment.rules,
@@ -79,6 +80,6 @@ export function decideCards(rules: LoadedRules, input: CdsDecisionInput): CdsDec
   // Notes name resource types and ids only, never order text (no patient data in logs).
   const decisionNotes: readonly DecisionNote[] =
     notes.length > 0 ? [{ event: 'orders-not-understood', message: 'draft orders not understood', count: notes.length, notes }] : NO_NOTES;
-  const checks = checkOrders(facts, assessment, orders, rules);
+  const checks = checkOrders(evaluation, orders, rules);
   return { cards: orderCards(checks, assessment, ctx), notes: decisionNotes };
 }
