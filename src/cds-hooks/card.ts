@@ -193,6 +193,7 @@ export const CardsResponseSchema = z.strictObject({
 // The hand-written types and the schemas must describe the same JSON: fail compilation if not.
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 type DeepMutable<T> = T extends readonly (infer U)[] ? DeepMutable<U>[] : T extends object ? { -readonly [K in keyof T]: DeepMutable<T[K]> } : T;
+/** @public compile-time check, read by no code */
 export const CARD_TYPES_AGREE: Same<DeepMutable<CardsResponse>, DeepMutable<z.infer<typeof CardsResponseSchema>>> = true;
 
 // ---------------------------------------------------------------------------------------------

@@ -85,5 +85,5 @@ type Fields<T> = T extends string | number | boolean | null | undefined ? never
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 type Schema = z.output<typeof AssessmentSchema>;
 
-/** Compile-time: the schema has exactly the engine's fields, and every Assessment the engine makes fits it. */
+/** @public Compile-time: the schema has exactly the engine's fields, and every Assessment the engine makes fits it. */
 export const ASSESSMENT_TYPES_AGREE: [Same<Fields<Assessment>, Fields<Schema>>, DeepMutable<Assessment> extends Schema ? true : false] = [true, true];

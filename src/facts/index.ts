@@ -4,17 +4,3 @@
  */
 export { extractFacts } from './extract.js';
 export { classifyDraftOrders } from './orders.js';
-export {
-  ValueSetFileSchema,
-  ValueSetEntrySchema,
-  ValueSetError,
-  compileValueSets,
-  imagingOrderCode,
-  normalizeCode,
-  SYSTEMS,
-  VALUE_SET_IDS,
-  VALUE_SET_VALUES,
-} from '../rules/valuesets.js';
-export type { ImagingOrderCode, ValueSetEntry, ValueSetFile, ValueSetId, ValueSetMatch, ValueSets } from '../rules/valuesets.js';
-export type * from '../engine/patient-facts.js';
-export { FINDING_IDS } from '../vocabulary/index.js';

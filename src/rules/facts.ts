@@ -10,7 +10,6 @@
  * threshold never fires on a missing value.
  */
 import { FINDING_IDS } from '../vocabulary/index.js';
-import { MODALITY_IDS } from '../vocabulary/index.js';
 
 export type FactValue = number | boolean | string | null;
 
@@ -72,14 +71,6 @@ export const COMPUTED_FACT_NAMES = [
 
 /** Order checks also see the status of each modality for the hip: `{"var": "status.eswt"}`. */
 export const STATUS_FACT_PREFIX = 'status.';
-export const STATUS_FACT_NAMES: readonly string[] = MODALITY_IDS.map((m) => `${STATUS_FACT_PREFIX}${m}`);
-
-export type PatientFactName = (typeof PATIENT_FACT_NAMES)[number];
-export type HipFactName = (typeof HIP_FACT_NAMES)[number];
-export type ComputedFactName = (typeof COMPUTED_FACT_NAMES)[number];
-
-/** The object a rule is evaluated over. Derived facts (rule files) are added under their own names. */
-export type RuleFacts = Record<string, FactValue | Readonly<Record<string, FactValue>>>;
 
 /** Every fact name built into the engine (derived facts come on top, per rule directory). */
 export const BUILT_IN_FACT_NAMES: ReadonlySet<string> = new Set<string>([
@@ -87,8 +78,6 @@ export const BUILT_IN_FACT_NAMES: ReadonlySet<string> = new Set<string>([
   ...HIP_FACT_NAMES,
   ...COMPUTED_FACT_NAMES,
 ]);
-
-export { DRAFT_ORDER_KINDS } from '../vocabulary/index.js';
 
 /**
  * A maker of blank facts objects: every name present, null, in a fixed order. V8 keeps an object

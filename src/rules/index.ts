@@ -17,7 +17,6 @@ import { checkLogic } from './logic.js';
 import { RuleHeaderSchema } from './schemas.js';
 import { RulesLoadError, type CompiledRules, type LoadedRules, type RuleFault, type RuleSetInfo } from './types.js';
 
-export type { CompiledLogic } from './logic.js';
 export * from './types.js';
 
 interface ReadFile {

@@ -19,8 +19,6 @@ export const FollowUpFileSchema = z.strictObject({
   ).optional(),
 });
 
-export type FollowUpFile = z.output<typeof FollowUpFileSchema>;
-
 export const followUp = defineKind({
   kind: 'follow-up',
   schema: FollowUpFileSchema,

@@ -28,4 +28,4 @@ export const RULE_KIND_MODULES: readonly RuleKind[] = [
 
 export const KIND_BY_NAME: ReadonlyMap<string, RuleKind> = new Map(RULE_KIND_MODULES.map((k) => [k.kind, k]));
 
-export type { CheckContext, CompileContext, ParsedRuleFile, RuleKind } from './types.js';
+export type { CompileContext, ParsedRuleFile, RuleKind } from './types.js';

@@ -29,8 +29,6 @@ export const OrderChecksFileSchema = z.strictObject({
   ).min(1),
 });
 
-export type OrderChecksFile = z.output<typeof OrderChecksFileSchema>;
-
 export const orderChecks = defineKind({
   kind: 'order-checks',
   schema: OrderChecksFileSchema,

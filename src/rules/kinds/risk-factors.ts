@@ -21,8 +21,6 @@ export const RiskFactorsFileSchema = z.strictObject({
   ),
 });
 
-export type RiskFactorsFile = z.output<typeof RiskFactorsFileSchema>;
-
 export const riskFactors = defineKind({
   kind: 'risk-factors',
   schema: RiskFactorsFileSchema,

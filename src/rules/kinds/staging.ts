@@ -28,8 +28,6 @@ export const StagingFileSchema = z.strictObject({
   equivalentsBasis: z.strictObject(Citation).superRefine(requireWhy).optional(),
 });
 
-export type StagingFile = z.output<typeof StagingFileSchema>;
-
 export const staging = defineKind({
   kind: 'staging',
   schema: StagingFileSchema,
