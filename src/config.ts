@@ -71,6 +71,11 @@ export const ConfigSchema = z
     MAX_EVENT_LOOP_DELAY_MS: int(0, 60_000).default(1000),
     /** Graceful shutdown: how long in-flight requests may take after SIGTERM. */
     SHUTDOWN_TIMEOUT_MS: int(0, 600_000).default(10_000),
+    /**
+     * Admin: the Bearer token guarding /admin/* and the governance console (design.md section 6),
+     * at least 32 characters. Unset: admin endpoints answer 404 and the console is off.
+     */
+    ADMIN_TOKEN: z.string().min(32, 'at least 32 characters').optional(),
   })
   .transform((c) => ({
     ...c,
