@@ -45,7 +45,7 @@ export function drawCard(card: Card): HTMLElement {
   return h(
     'article', { class: `card indicator-${card.indicator}`, 'data-testid': 'card', 'data-indicator': card.indicator },
     h('header', { class: 'card-head' },
-      h('span', { class: `indicator indicator-${card.indicator}` }, INDICATOR_LABEL[card.indicator] ?? card.indicator),
+      h('span', { class: `indicator indicator-${card.indicator}` }, INDICATOR_LABEL[card.indicator]),
       h('h4', { class: 'card-summary' }, card.summary)),
     detail,
     card.suggestions?.length

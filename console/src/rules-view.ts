@@ -64,6 +64,16 @@ function matches(rule: RuleEntry, field: Field, q: string): boolean {
   }
 }
 
+/** A <details> whose JSON is drawn when first opened (hundreds of rules and cases stay light until read). */
+function lazyJson(label: string, value: unknown): HTMLElement {
+  const pre = h('pre', {});
+  const details = h('details', {}, h('summary', {}, label), pre);
+  details.addEventListener('toggle', () => {
+    if (details.open && pre.textContent === '') pre.textContent = JSON.stringify(value, null, 2);
+  });
+  return details;
+}
+
 function ruleItem(rule: RuleEntry): HTMLElement {
   const interpretation = rule.basis === 'interpretation';
   return h(
@@ -80,7 +90,7 @@ function ruleItem(rule: RuleEntry): HTMLElement {
           rule.stages.length ? ` · stages ${rule.stages.join(', ')}` : null,
           rule.codes.length ? ` · codes ${rule.codes.slice(0, 8).join(', ')}${rule.codes.length > 8 ? ' …' : ''}` : null)
       : null,
-    h('details', {}, h('summary', {}, `As written (${rule.path})`), h('pre', {}, JSON.stringify(rule.content, null, 2))),
+    lazyJson(`As written (${rule.path})`, rule.content),
   );
 }
 
@@ -94,7 +104,7 @@ function caseList(cases: readonly RuleCase[]): HTMLElement {
         h('code', {}, c.file), c.now ? h('span', { class: 'muted' }, ` (now ${c.now})`) : null,
         h('p', {}, c.description),
         c.spec ? h('p', { class: 'muted' }, c.spec) : null,
-        h('details', {}, h('summary', {}, 'Expected'), h('pre', {}, JSON.stringify(c.expect, null, 2))),
+        lazyJson('Expected', c.expect),
       ))),
   );
 }

@@ -21,7 +21,9 @@ export function hipTimeline(hip: Hip, evaluatedAt: string): HTMLElement {
   const dates = [...studies.map((s) => s.date), due, evaluatedAt, ...(lastStudy ? [lastStudy] : [])];
   const lo = Math.min(...dates.map(day));
   const hi = Math.max(...dates.map(day));
-  const W = 720, H = 150, L = 40, R = 40, Y = 80;
+  const W = 720, H = 150, L = 70, R = 70, Y = 80;
+  // Labels are centred on their mark but kept inside the picture.
+  const lx = (v: number): number => Math.min(Math.max(v, 60), W - 60);
   const x = (iso: string): number => L + ((day(iso) - lo) / Math.max(hi - lo, 1)) * (W - L - R);
   const title = `Imaging timeline, ${hip.side} hip: ${studies.length} stud${studies.length === 1 ? 'y' : 'ies'}` +
     `${lastStudy ? `, last ${lastStudy}` : ''}, next ${hip.followUp.modality} due ${due}${overdue ? ' (overdue)' : ''}`;
@@ -35,21 +37,21 @@ export function hipTimeline(hip: Hip, evaluatedAt: string): HTMLElement {
     parts.push(
       svg('g', { class: 'study', 'data-date': s.date },
         svg('circle', { cx, cy: Y, r: 6 }),
-        svg('text', { x: cx, y: up ? Y - 30 : Y + 28, 'text-anchor': 'middle', class: 'stage-label' }, `ARCO ${s.arco ?? '—'} / ${s.chinese ?? '—'}`),
-        svg('text', { x: cx, y: up ? Y - 14 : Y + 44, 'text-anchor': 'middle', class: 'date-label' }, `${s.modality ?? ''} ${s.date}`.trim())),
+        svg('text', { x: lx(cx), y: up ? Y - 30 : Y + 28, 'text-anchor': 'middle', class: 'stage-label' }, `ARCO ${s.arco ?? '—'} / ${s.chinese ?? '—'}`),
+        svg('text', { x: lx(cx), y: up ? Y - 14 : Y + 44, 'text-anchor': 'middle', class: 'date-label' }, `${s.modality ?? ''} ${s.date}`.trim())),
     );
   });
   const nowX = x(evaluatedAt);
   parts.push(
     svg('g', { class: 'today' },
       svg('line', { x1: nowX, y1: Y - 45, x2: nowX, y2: Y + 45 }),
-      svg('text', { x: nowX, y: H - 4, 'text-anchor': 'middle', class: 'date-label' }, `evaluated ${evaluatedAt}`)),
+      svg('text', { x: lx(nowX), y: H - 4, 'text-anchor': 'middle', class: 'date-label' }, `evaluated ${evaluatedAt}`)),
   );
   const dueX = x(due);
   parts.push(
     svg('g', { class: overdue ? 'due overdue' : 'due', 'data-date': due },
       svg('rect', { x: dueX - 6, y: Y - 6, width: 12, height: 12, transform: `rotate(45 ${dueX} ${Y})` }),
-      svg('text', { x: dueX, y: 14, 'text-anchor': 'middle', class: 'due-label' }, `${hip.followUp.modality} due ${due}${overdue ? ' (overdue)' : ''}`)),
+      svg('text', { x: lx(dueX), y: 14, 'text-anchor': 'middle', class: 'due-label' }, `${hip.followUp.modality} due ${due}${overdue ? ' (overdue)' : ''}`)),
   );
   const picture = svg('svg', { viewBox: `0 0 ${W} ${H}`, role: 'img', 'aria-label': title, class: 'timeline', 'data-testid': 'hip-timeline' }, ...parts);
   return h('figure', { class: 'timeline-figure' }, picture, h('figcaption', { class: 'muted' }, title));

@@ -1,36 +1,19 @@
 /**
- * Real parts for the console's browser tests: the console built by Vite (rebuilt when console/
- * is newer than dist/console), Debian's chromium driven by playwright-core (no browser download),
- * axe-core's own source evaluated in the page.
+ * Real parts for the console's browser tests: Debian's chromium driven by playwright-core (no
+ * browser download), axe-core's own source evaluated in the page. The console itself is built by
+ * global-setup.ts.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
-import { readdirSync, statSync, existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { CONSOLE_DIST_DIR } from '../../src/http/console.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export const ARTIFACTS = join(ROOT, 'test-artifacts', 'console');
-
-function newest(dir: string): number {
-  let t = 0;
-  for (const e of readdirSync(dir, { withFileTypes: true, recursive: true })) {
-    if (e.isFile()) t = Math.max(t, statSync(join(e.parentPath, e.name)).mtimeMs);
-  }
-  return t;
-}
-
-/** Builds dist/console with the project's Vite config when it is missing or older than console/. */
-export async function ensureConsoleBuilt(): Promise<void> {
-  const index = join(CONSOLE_DIST_DIR, 'index.html');
-  if (existsSync(index) && statSync(index).mtimeMs >= newest(join(ROOT, 'console'))) return;
-  const { build } = await import('vite');
-  await build({ configFile: join(ROOT, 'console', 'vite.config.ts'), logLevel: 'error' });
-}
 
 export interface Browser {
   readonly context: BrowserContext;
@@ -69,10 +52,9 @@ export interface AxeViolation {
 export async function seriousAxeViolations(page: Page): Promise<AxeViolation[]> {
   // evaluate, not a <script> tag: the console's CSP (rightly) refuses inline scripts.
   await page.evaluate(AXE_SOURCE);
-  const violations = await page.evaluate(async () => {
-    const axe = (globalThis as unknown as { axe: { run: (ctx: Document) => Promise<{ violations: { id: string; impact: string | null; help: string; nodes: unknown[] }[] }> } }).axe;
-    const result = await axe.run(document);
-    return result.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.length }));
-  });
+  // A string, evaluated in the page: the test's own TypeScript has no DOM types.
+  const violations = await page.evaluate<AxeViolation[]>(
+    'axe.run(document).then((r) => r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.length })))',
+  );
   return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
 }
