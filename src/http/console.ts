@@ -30,6 +30,7 @@ import { badRequest, OperationOutcomeError } from '../fhir/operation-outcome.js'
 import { listCaseFiles } from '../rules/cases.js';
 import type { LoadedRules } from '../rules/index.js';
 import { STAGE_CODES } from '../rules/schemas.js';
+import { RuleSetInfoSchema } from './clinical-routes.js';
 import { outcomeResponse } from './errors.js';
 import { responseSchema, zodValidatorCompiler } from './zod-schemas.js';
 
@@ -74,14 +75,7 @@ const RuleEntrySchema = z.object({
 });
 const RuleSetContentSchema = z.object({
   ruleSets: z.array(
-    z.object({
-      id: z.string(),
-      version: z.string(),
-      status: z.enum(['draft', 'active', 'retired']),
-      kind: z.string(),
-      sha256: z.string(),
-      source: z.object({ document: z.string(), section: z.string() }),
-      file: z.string(),
+    RuleSetInfoSchema.extend({
       folder: z.string(),
       title: z.string().nullable(),
       description: z.string().nullable(),
