@@ -21,6 +21,8 @@ import { registerJsonBodyParser } from './http/json-body.js';
 import { loggerOptions } from './http/logging.js';
 import { registerOpenApi, registerOpenApiRoute } from './http/openapi.js';
 import { registerMetrics, setRuleSetVersions } from './metrics/index.js';
+import { registerAdminRoutes } from './http/admin-routes.js';
+import { registerDecisionStore, type StoreTuning } from './store/plugin.js';
 
 export type { CdsDecider, CdsDecisionInput } from './http/cds-services.js';
 
@@ -39,6 +41,8 @@ export interface BuildAppOptions {
   readonly now?: () => Date;
   /** Feedback after it has been validated and logged (e.g. into a store). */
   readonly onFeedback?: (serviceId: string, feedback: readonly FeedbackItem[]) => void | Promise<void>;
+  /** The decision store (src/store): default on, except NODE_ENV=test; false: off; an object: on, with test tunables. */
+  readonly store?: StoreTuning | false;
 }
 
 const PACKAGE_VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
@@ -72,13 +76,15 @@ export async function buildApp(config: Config, options: BuildAppOptions = {}): P
 
   const now = options.now ?? (() => new Date());
   registerHealthRoutes(app, () => securityStatus(app));
+  const store = registerDecisionStore(app, config, rules, now, options.store, options.onFeedback);
   registerCdsServiceRoutes(app, {
     config,
     services: options.services ?? ONFH_SERVICES,
     decide: options.decide ?? clinicalDecider(rules),
     now,
-    onFeedback: options.onFeedback,
+    onFeedback: store.onFeedback,
   });
+  registerAdminRoutes(app, config, store.store, now);
   registerClinicalRoutes(app, rules, now);
   await registerConsole(app, config, rules, now);
   registerOpenApiRoute(app);

@@ -5,7 +5,7 @@
  */
 import type { Card } from './cds-hooks/card.js';
 import { orderCards, patientViewCards, type CardContext } from './cards/index.js';
-import { assess, checkOrders } from './engine/index.js';
+import { assess, checkOrders, type Assessment } from './engine/index.js';
 import { classifyDraftOrders, extractFacts } from './facts/index.js';
 import type { CdsDecider, CdsDecisionInput } from './http/cds-services.js';
 import type { LoadedRules } from './rules/index.js';
@@ -26,6 +26,20 @@ function draftsToCheck(input: CdsDecisionInput): readonly fhir4.FhirResource[] {
   return input.draftOrders.filter((r) => selected.has(`${r.resourceType}/${r.id ?? ''}`));
 }
 
+/**
+ * The stage of each hip behind one call's cards, keyed by the cards array the decider returned:
+ * the store's repeat-card suppression reads it (src/store/plugin.ts) without a second assessment.
+ */
+export const hipStagesOfCards = new WeakMap<readonly Card[], readonly { readonly side: string; readonly stage: string }[]>();
+
+function noteStages(cards: readonly Card[], assessment: Assessment): readonly Card[] {
+  hipStagesOfCards.set(
+    cards,
+    assessment.hips.map((h) => ({ side: h.side, stage: `ARCO ${h.stage.arco ?? '-'} / ${h.stage.chinese ?? '-'}` })),
+  );
+  return cards;
+}
+
 export function decideCards(rules: LoadedRules, input: CdsDecisionInput): readonly Card[] {
   const now = evaluationDate(input.now);
   const facts = extractFacts({ patientId: input.record.patientId, resources: input.record.resources }, rules.valueSets, now);
@@ -37,14 +51,14 @@ export function decideCards(rules: LoadedRules, input: CdsDecisionInput): readon
     guideline: GUIDELINE,
     imagingOrders: rules.valueSets.imagingOrders,
   };
-  if (input.hook === 'patient-view') return patientViewCards(assessment, ctx);
+  if (input.hook === 'patient-view') return noteStages(patientViewCards(assessment, ctx), assessment);
 
   const { orders, notes } = classifyDraftOrders(draftsToCheck(input), rules.valueSets, input.record.resources);
   // clinical-spec.md 11: an order that cannot be understood gets no card and a log line.
   // Notes name resource types and ids only, never order text (no patient data in logs).
   if (notes.length > 0) input.log.info({ event: 'orders-not-understood', count: notes.length, notes }, 'draft orders not understood');
   const checks = checkOrders(facts, assessment, orders, rules);
-  return orderCards(checks, assessment, ctx);
+  return noteStages(orderCards(checks, assessment, ctx), assessment);
 }
 
 /** The CdsDecider for buildApp(): the bundled or site rules, loaded once at start. */

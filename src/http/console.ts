@@ -10,7 +10,7 @@
  *   as immutable, index.html revalidated, compressed (br, gzip).
  * ADMIN_TOKEN unset: every /admin/api route answers 404 and /console is not served.
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -30,6 +30,7 @@ import { badRequest, OperationOutcomeError } from '../fhir/operation-outcome.js'
 import { listCaseFiles } from '../rules/cases.js';
 import type { LoadedRules } from '../rules/index.js';
 import { STAGE_CODES } from '../rules/schemas.js';
+import { adminTokenMatches } from './admin-routes.js';
 import { RuleSetInfoSchema } from './clinical-routes.js';
 import { outcomeResponse } from './errors.js';
 import { responseSchema, zodValidatorCompiler } from './zod-schemas.js';
@@ -37,24 +38,15 @@ import { responseSchema, zodValidatorCompiler } from './zod-schemas.js';
 /** dist/console, from src/http (tsx) or dist/http (compiled): both sit two levels below the package root. */
 export const CONSOLE_DIST_DIR = fileURLToPath(new URL('../../dist/console', import.meta.url));
 
-// ── admin guard ─────────────────────────────────────────────────────────────────────────────
-
-const digest = (s: string): Buffer => createHash('sha256').update(s).digest();
-
-/** Bearer <ADMIN_TOKEN>, compared in constant time (design.md section 6); hashing first evens the lengths. */
-export function isAdmin(config: Config, authorization: string | undefined): boolean {
-  if (config.ADMIN_TOKEN === undefined || authorization === undefined) return false;
-  const m = /^Bearer +(\S+)\s*$/i.exec(authorization);
-  return m?.[1] !== undefined && timingSafeEqual(digest(m[1]), digest(config.ADMIN_TOKEN));
-}
+// ── admin guard (the token check of admin-routes.ts; 404 while ADMIN_TOKEN is unset) ─────────────
 
 function adminOnly(config: Config) {
   return async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
     if (config.ADMIN_TOKEN === undefined) throw new OperationOutcomeError(404, [{ code: 'not-found', text: `no route ${request.method} ${request.routeOptions.url ?? ''}` }]);
-    if (!isAdmin(config, request.headers.authorization)) {
+    if (!adminTokenMatches(request.headers.authorization, config.ADMIN_TOKEN)) {
       request.log.warn({ event: 'admin.refused' }, 'admin token refused: answered 401');
       void reply.header('www-authenticate', 'Bearer');
-      throw new OperationOutcomeError(401, [{ code: 'security', text: 'Unauthorized: the admin token is missing or wrong' }]);
+      throw new OperationOutcomeError(401, [{ code: 'security', text: 'Unauthorized' }]);
     }
   };
 }

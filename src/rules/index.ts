@@ -55,6 +55,8 @@ export interface RuleSetInfo extends RuleRef {
   readonly sha256: string;
   readonly source: { readonly document: string; readonly section: string };
   readonly file: string;
+  /** Days an overridden card of this rule set is not shown again to that patient; unset: OVERRIDE_QUIET_DAYS. */
+  readonly overrideQuietDays?: number;
 }
 
 export interface Cited {
@@ -278,7 +280,10 @@ export function compileRuleFiles(files: readonly ReadFile[], faults: RuleFault[]
       file: f.file,
       sha256: f.sha256,
       parsed,
-      info: { id: d.id, version: d.version, status: d.status, kind, sha256: f.sha256, source: d.source, file: f.file },
+      info: {
+        id: d.id, version: d.version, status: d.status, kind, sha256: f.sha256, source: d.source, file: f.file,
+        ...('overrideQuietDays' in d && d.overrideQuietDays !== undefined ? { overrideQuietDays: d.overrideQuietDays } : {}),
+      },
     });
   }
 

@@ -29,7 +29,7 @@ describe('console off (ADMIN_TOKEN unset)', () => {
 
   it('refuses an ADMIN_TOKEN shorter than 32 characters at start, naming it', () => {
     expect(() => loadConfig({ ADMIN_TOKEN: 'short' })).toThrow(ConfigError);
-    expect(() => loadConfig({ ADMIN_TOKEN: 'short' })).toThrow(/ADMIN_TOKEN: at least 32 characters/);
+    expect(() => loadConfig({ ADMIN_TOKEN: 'short' })).toThrow(/ADMIN_TOKEN: .*32/);
   });
 });
 
@@ -84,7 +84,7 @@ describe('console on', () => {
       const res = await app.inject({ url: '/admin/api/rule-sets', headers });
       expect(res.statusCode).toBe(401);
       expect(res.headers['www-authenticate']).toBe('Bearer');
-      expect(issueText(res.body)).toBe('Unauthorized: the admin token is missing or wrong');
+      expect(issueText(res.body)).toBe('Unauthorized');
     }
     expect(logs.join('')).not.toContain(TOKEN);
   });
