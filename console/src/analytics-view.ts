@@ -72,6 +72,7 @@ export async function showAnalytics(root: HTMLElement, options: { onAuthLost: ()
   const lineCanvas = h('canvas', { role: 'img', 'aria-label': 'Cards shown, accepted and overridden over time' });
   const barCanvas = h('canvas', { role: 'img', 'aria-label': 'Override reasons in the range' });
   const table = h('div', {});
+  const perWindow = h('div', {});
   const charts: Chart[] = [];
   let data: { series: FeedbackSummary[]; total: FeedbackSummary } | null = null;
 
@@ -90,13 +91,28 @@ export async function showAnalytics(root: HTMLElement, options: { onAuthLost: ()
       },
       options: { animation: false, responsive: true, maintainAspectRatio: false, scales: { y: { beginAtZero: true, ticks: { precision: 0 } } }, plugins: { title: { display: true, text: `Cards over time: ${pick || 'all rule sets'}` } } },
     }));
+    // A card counts once for every rule set behind it, so rule sets' reasons do not add up: for all
+    // rule sets, each reason's count is the largest of any one rule set (the summary has no total reasons).
     const reasons = new Map<string, number>();
-    for (const r of data.total.rules) if (pick === '' || r.rule === pick) for (const [k, n] of Object.entries(r.reasons)) reasons.set(k, (reasons.get(k) ?? 0) + n);
+    for (const r of data.total.rules) if (pick === '' || r.rule === pick) for (const [k, n] of Object.entries(r.reasons)) reasons.set(k, Math.max(reasons.get(k) ?? 0, n));
+    clear(perWindow, h('details', { 'data-testid': 'analytics-series' },
+      h('summary', {}, 'Figures of the chart'),
+      h('table', { 'data-testid': 'analytics-days' },
+        h('caption', {}, `Cards over time: ${pick || 'all rule sets'}`),
+        h('thead', {}, h('tr', {}, ...['Window', 'Shown', 'Accepted', 'Overridden'].map((c) => h('th', { scope: 'col' }, c)))),
+        h('tbody', {}, ...data.series.map((s, i) => {
+          const n = of(s);
+          return h('tr', {}, h('th', { scope: 'row' }, labels[i] ?? ''), h('td', {}, n.shown), h('td', {}, n.accepted), h('td', {}, n.overridden));
+        })))));
     const sorted = [...reasons.entries()].sort((a, b) => b[1] - a[1]);
+    perWindow.querySelector('details')?.append(h('table', { 'data-testid': 'analytics-reasons' },
+      h('caption', {}, `Override reasons, ${data.total.from} to ${data.total.to}: ${pick || 'all rule sets (most of any rule set)'}`),
+      h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Reason'), h('th', { scope: 'col' }, 'Overrides'))),
+      h('tbody', {}, ...sorted.map(([k, n]) => h('tr', {}, h('th', { scope: 'row' }, k), h('td', {}, n))))));
     charts.push(new Chart(barCanvas, {
       type: 'bar',
       data: { labels: sorted.map(([k]) => k), datasets: [{ label: 'overrides', data: sorted.map(([, n]) => n), backgroundColor: COLOURS.overridden }] },
-      options: { animation: false, indexAxis: 'y', responsive: true, maintainAspectRatio: false, scales: { x: { beginAtZero: true, ticks: { precision: 0 } } }, plugins: { title: { display: true, text: sorted.length ? 'Override reasons' : 'Override reasons: none in the range' } } },
+      options: { animation: false, indexAxis: 'y', responsive: true, maintainAspectRatio: false, scales: { x: { beginAtZero: true, ticks: { precision: 0 } } }, plugins: { title: { display: true, text: sorted.length ? (pick ? `Override reasons: ${pick}` : 'Override reasons (most of any rule set)') : 'Override reasons: none in the range' } } },
     }));
     clear(table, h('table', { 'data-testid': 'analytics-table' },
       h('caption', {}, `Per rule set, ${data.total.from} to ${data.total.to}`),
@@ -159,6 +175,6 @@ export async function showAnalytics(root: HTMLElement, options: { onAuthLost: ()
     h('div', { 'data-testid': 'override-chart', class: 'charts' },
       h('div', { class: 'chart-box' }, lineCanvas),
       h('div', { class: 'chart-box' }, barCanvas)),
-    table);
+    perWindow, table);
   await load();
 }

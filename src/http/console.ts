@@ -206,8 +206,9 @@ export async function registerConsole(app: FastifyInstance, config: Config, rule
     {
       onRequest: admin,
       schema: {
-        summary: 'Admin (Bearer ADMIN_TOKEN): every loaded rule set with its rules (citation, basis) and the cases beside them',
+        summary: 'Every loaded rule set with its rules (citation, basis) and the cases beside them',
         tags: ['admin'],
+        security: [{ adminToken: [] }],
         response: {
           200: responseSchema(RuleSetContentSchema, 'The rule files as loaded, with their cases (bundles left out)'),
           401: outcomeResponse('No or a wrong admin token'),
@@ -223,8 +224,9 @@ export async function registerConsole(app: FastifyInstance, config: Config, rule
     {
       onRequest: admin,
       schema: {
-        summary: 'Admin (Bearer ADMIN_TOKEN): the cards a hook would return for a Bundle of one patient (the console’s "try a patient")',
+        summary: 'The cards a hook would return for a Bundle of one patient (the console’s "try a patient")',
         tags: ['admin'],
+        security: [{ adminToken: [] }],
         body: CardsRequestSchema,
         response: {
           200: responseSchema(CardsResponseSchema, 'The cards, as the hook answers them'),

@@ -5,6 +5,8 @@
  * scan of each view; a screenshot of each view goes to test-artifacts/console/.
  */
 import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Locator, Page } from 'playwright-core';
@@ -14,9 +16,18 @@ import { BUNDLED_RULES_DIR, testConfig } from '../../src/config.js';
 import { ARTIFACTS, launchBrowser, seriousAxeViolations, type Browser } from './browser.js';
 
 const TOKEN = 'console-browser-test-admin-token-0123456789';
+interface FeedbackSummary {
+  from: string;
+  to: string;
+  totals: { shown: number; accepted: number; overridden: number };
+  rules: { rule: string; version: string; shown: number; accepted: number; overridden: number; reasons: Record<string, number> }[];
+}
 const example = (name: string): Record<string, unknown> => JSON.parse(readFileSync(new URL(`../../examples/${name}`, import.meta.url), 'utf8')) as Record<string, unknown>;
 
 let app: FastifyInstance;
+let dataDir: string;
+/** The service's clock: the analytics test moves it across days to record decisions on each. */
+let clock = new Date('2026-11-21T10:00:00Z');
 let base: string;
 let browser: Browser;
 let page: Page;
@@ -48,7 +59,9 @@ async function openView(label: string): Promise<void> {
 }
 
 beforeAll(async () => {
-  app = await buildApp(testConfig({ ADMIN_TOKEN: TOKEN, RULES_DIR: BUNDLED_RULES_DIR }));
+  dataDir = await mkdtemp(join(tmpdir(), 'onfh-console-store-'));
+  // The real decision store (PGlite in a fresh folder): the analytics view reads what it recorded.
+  app = await buildApp(testConfig({ ADMIN_TOKEN: TOKEN, RULES_DIR: BUNDLED_RULES_DIR, DATA_DIR: dataDir }), { store: { flushIntervalMs: 20 }, now: () => clock });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const address = app.server.address();
   if (address === null || typeof address === 'string') throw new Error('no port');
@@ -68,6 +81,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser.close();
   await app.close();
+  await rm(dataDir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
 });
 
 // Browser steps are slow on a shared 2-core machine: generous per-test time, no timing asserted.
@@ -263,6 +277,89 @@ describe('governance console (chromium)', { timeout: 90_000 }, () => {
     await page.getByTestId('assessment').waitFor();
     expect(await alert.textContent()).toBe('');
     expect(await page.getByTestId('card').count()).toBeGreaterThan(0);
+  });
+
+  it('override analytics: shown / accepted / overridden per day and per rule set, override reasons, CSV of the figures', async () => {
+    // Hook calls and feedback on five days, more each day, through the real routes and store.
+    interface HookCard { uuid: string; suggestions?: { uuid: string }[]; overrideReasons?: { system: string; code: string; display: string }[] }
+    const template = readFileSync(new URL('../../examples/patient-view.json', import.meta.url), 'utf8');
+    // The store opens in the background (503 until then).
+    await expect.poll(async () => (await call('GET', '/admin/api/feedback-summary')).status, { timeout: 20_000 }).toBe(200);
+    const days = ['2026-11-16', '2026-11-17', '2026-11-18', '2026-11-19', '2026-11-20'];
+    let cardsShown = 0;
+    for (const [d, day] of days.entries()) {
+      for (let p = 0; p <= d; p++) {
+        clock = new Date(`${day}T09:${String(10 + p).padStart(2, '0')}:00Z`);
+        // A patient of its own per call: an overridden card is not shown again to the same patient.
+        const request = template.replaceAll('onfh-ex-1', `onfh-an-${d}-${p}`);
+        const res = await fetch(`${base}/cds-services/onfh-patient-view`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: request });
+        const { cards } = (await res.json()) as { cards: HookCard[] };
+        expect(cards.length).toBeGreaterThan(0);
+        cardsShown += cards.length;
+        const feedback = cards.flatMap((c, i): unknown[] => {
+          const outcomeTimestamp = clock.toISOString();
+          const reason = c.overrideReasons?.[0];
+          if ((i + p) % 2 === 0 && reason) return [{ card: c.uuid, outcome: 'overridden', overrideReason: { reason }, outcomeTimestamp }];
+          const suggestion = c.suggestions?.[0];
+          return suggestion ? [{ card: c.uuid, outcome: 'accepted', acceptedSuggestions: [{ id: suggestion.uuid }], outcomeTimestamp }] : [];
+        });
+        if (feedback.length > 0) {
+          const fb = await fetch(`${base}/cds-services/onfh-patient-view/feedback`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ feedback }) });
+          expect(fb.status).toBe(200);
+        }
+      }
+    }
+    clock = new Date('2026-11-21T10:00:00Z');
+    const summary = async (from: string, to: string): Promise<FeedbackSummary> => (await call('GET', `/admin/api/feedback-summary?from=${from}&to=${to}`)).json as FeedbackSummary;
+    // Decisions are written off the request path: wait until the store holds them all.
+    // (The seeded days only: the order-sign call above was recorded on 2026-11-21.)
+    await expect.poll(async () => (await summary(days[0] ?? '', days.at(-1) ?? '')).totals.shown, { timeout: 20_000 }).toBe(cardsShown);
+    const total = await summary('2026-11-15', '2026-11-21');
+    expect(total.totals.overridden).toBeGreaterThan(0);
+    expect(total.totals.accepted).toBeGreaterThan(0);
+    const range = ['2026-11-15', ...days, '2026-11-21'];
+    const perDay = await Promise.all(range.map((day) => summary(day, day)));
+
+    await openView('Override analytics');
+    await page.getByTestId('analytics-from').fill('2026-11-15');
+    await page.getByTestId('analytics-to').fill('2026-11-21');
+    await page.getByTestId('analytics-show').click();
+    await expect.poll(() => page.locator('[data-testid=analytics-days] tbody tr').count()).toBe(range.length);
+    await page.locator('[data-testid=analytics-series] > summary').click();
+    const rows = async (): Promise<string[][]> =>
+      Promise.all((await page.locator('[data-testid=analytics-days] tbody tr').all()).map(async (r) => (await r.locator('th, td').allTextContents())));
+    expect(await rows()).toEqual(perDay.map((s, i) => [range[i], String(s.totals.shown), String(s.totals.accepted), String(s.totals.overridden)]));
+    expect(new Set(perDay.map((s) => s.totals.shown)).size).toBeGreaterThan(2); // a line over time, not a flat one
+
+    // Per rule set: the chart's figures are that rule set's.
+    const ruleSet = total.rules.find((r) => r.overridden > 0) ?? total.rules[0];
+    await page.getByTestId('analytics-rule').selectOption(ruleSet?.rule ?? '');
+    const count = (s: FeedbackSummary, k: 'shown' | 'accepted' | 'overridden'): string => String(s.rules.filter((r) => r.rule === ruleSet?.rule).reduce((n, r) => n + r[k], 0));
+    expect(await rows()).toEqual(perDay.map((s, i) => [range[i], count(s, 'shown'), count(s, 'accepted'), count(s, 'overridden')]));
+    const reasonRows = await Promise.all((await page.locator('[data-testid=analytics-reasons] tbody tr').all()).map((r) => r.locator('th, td').allTextContents()));
+    const ruleReasons = Object.entries(total.rules.filter((r) => r.rule === ruleSet?.rule).reduce<Record<string, number>>((a, r) => {
+      for (const [k, n] of Object.entries(r.reasons)) a[k] = (a[k] ?? 0) + n;
+      return a;
+    }, {}));
+    expect(ruleReasons.length).toBeGreaterThan(0);
+    expect(reasonRows.sort()).toEqual(ruleReasons.map(([k, n]) => [k, String(n)]).sort());
+    const tableRows = await page.getByTestId('analytics-table').locator('tbody tr').count();
+    expect(tableRows).toBe(total.rules.length);
+    const box = await page.getByTestId('override-chart').locator('canvas').first().boundingBox();
+    expect(box?.width ?? 0).toBeGreaterThan(100);
+
+    // CSV: one row per day and rule set, with the override reasons as columns.
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('analytics-csv').click()]);
+    const csv = (await readFile(await download.path(), 'utf8')).trim().split(/\r\n/).map((l) => l.split(','));
+    const reasons = [...new Set(total.rules.flatMap((r) => Object.keys(r.reasons)))].sort();
+    expect(reasons.length).toBeGreaterThan(0);
+    expect(csv[0]).toEqual(['from', 'to', 'rule', 'version', 'shown', 'accepted', 'overridden', ...reasons.map((r) => `reason:${r}`)]);
+    const expected = perDay.flatMap((s) => s.rules.map((r) => [s.from, s.to, r.rule, r.version, r.shown, r.accepted, r.overridden, ...reasons.map((k) => r.reasons[k] ?? 0)].map(String)));
+    expect(csv.slice(1)).toEqual(expected);
+
+    await page.getByTestId('analytics-rule').selectOption('');
+    await screenshot('override-analytics');
+    expect(await seriousAxeViolations(page)).toEqual([]);
   });
 
   it('wrote no error to the browser console (CSP violations included)', () => {
