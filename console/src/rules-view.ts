@@ -143,7 +143,12 @@ function render(root: HTMLElement, content: RuleSetContent): void {
           h('dt', {}, 'Rules'), h('dd', {}, `${set.rules.length}${interpretations ? ` (${interpretations} interpretation${interpretations === 1 ? '' : 's'})` : ''}`),
         ),
         set.description ? h('p', {}, set.description) : null,
-        rules.length ? h('ul', { class: 'rules' }, ...rules.map(ruleItem)) : h('p', { class: 'muted' }, 'No rule with a citation in this file.'),
+        // Collapsed until asked for (21 files, hundreds of rules); open while a search narrows them.
+        rules.length
+          ? h('details', { class: 'rules-box', open: q !== '' },
+              h('summary', {}, q === '' ? `Rules (${rules.length})` : `Matching rules (${rules.length} of ${set.rules.length})`),
+              h('ul', { class: 'rules' }, ...rules.map(ruleItem)))
+          : h('p', { class: 'muted' }, 'No rule with a citation in this file.'),
         q === '' && byFolder.has(set.folder) ? caseList(byFolder.get(set.folder) ?? []) : null,
       );
     });

@@ -139,6 +139,7 @@ describe('governance console (chromium)', { timeout: 90_000 }, () => {
     const stagingCases = readdirSync(join(BUNDLED_RULES_DIR, 'staging', 'cases')).length;
     expect(await page.locator('[data-rule-set="arco-2019"] .cases > summary').textContent()).toBe(`Cases (${stagingCases})`);
 
+    await page.locator('[data-rule-set="arco-2019"] .rules-box > summary').click();
     await screenshot('rules');
     expect(await seriousAxeViolations(page)).toEqual([]);
     expect(requestUrls.some((u) => u.includes(TOKEN))).toBe(false);
