@@ -6,9 +6,7 @@
 import './styles.css';
 import { api, ApiError, setToken, signedIn } from './api.js';
 import { clear, h } from './dom.js';
-import { showAnalytics } from './analytics-view.js';
 import { showRules, type RuleSetContent } from './rules-view.js';
-import { showTry } from './try-view.js';
 
 const main = document.getElementById('main') as HTMLElement;
 const tabs = document.getElementById('tabs') as HTMLElement;
@@ -89,11 +87,12 @@ function start(view: ViewId): void {
     case 'rules':
       void showRules(section, { cached: ruleSets, onAuthLost, remember: (c) => (ruleSets = c) });
       break;
+    // Loaded when first opened: Chart.js and markdown-it are most of the console's code.
     case 'analytics':
-      void showAnalytics(section, { onAuthLost });
+      void import('./analytics-view.js').then((m) => m.showAnalytics(section, { onAuthLost }));
       break;
     case 'try':
-      void showTry(section, { onAuthLost });
+      void import('./try-view.js').then((m) => m.showTry(section, { onAuthLost }));
       break;
   }
 }
