@@ -216,7 +216,11 @@ export async function registerConsole(app: FastifyInstance, config: Config, rule
         },
       },
     },
-    () => (content ??= readRuleSetContent(rules)),
+    () =>
+      (content ??= readRuleSetContent(rules).catch((error: unknown) => {
+        content = undefined; // a failed read (a file gone from RULES_DIR) is tried again next time
+        throw error;
+      })),
   );
 
   app.post<{ Body: z.infer<typeof CardsRequestSchema> }>(
