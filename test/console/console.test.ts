@@ -199,6 +199,7 @@ describe('governance console (chromium)', { timeout: 90_000 }, () => {
       for (const s of history) expect(await timeline.locator(`g.study[data-date="${s.date}"] .stage-label`).textContent()).toBe(`ARCO ${s.arco} / ${s.chinese}`);
       expect(await timeline.locator('g.due .due-label').textContent()).toBe(`${hip.followUp.modality} due ${hip.followUp.due}${hip.followUp.overdue ? ' (overdue)' : ''}`);
     }
+    await page.getByTestId('hip-timeline').first().screenshot({ path: join(ARTIFACTS, 'hip-timeline.png') });
     await screenshot('try-a-patient');
     expect(await seriousAxeViolations(page)).toEqual([]);
   });
