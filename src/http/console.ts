@@ -144,7 +144,11 @@ function rulesOf(json: unknown): RuleEntry[] {
 }
 
 async function readRuleSetContent(rules: LoadedRules): Promise<RuleSetContent> {
-  const folderOf = (file: string): string => file.split('/').slice(0, -2).join('/') || file.split('/').slice(0, -1).join('/');
+  // "staging/cases/in-x.json" → "staging": the folder whose rule files the case exercises.
+  const folderOf = (file: string): string => {
+    const parts = file.split('/');
+    return parts.slice(0, Math.max(parts.indexOf('cases'), 0)).join('/');
+  };
   const ruleSets = await Promise.all(
     rules.sets.map(async (set) => {
       const text = await readFile(join(rules.dir, set.file), 'utf8');
