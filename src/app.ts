@@ -84,8 +84,8 @@ export async function buildApp(config: Config, options: BuildAppOptions = {}): P
     now,
     onFeedback: store.onFeedback,
   });
-  registerAdminRoutes(app, config, store.store, now);
   registerClinicalRoutes(app, rules, now);
+  registerAdminRoutes(app, config, store.store, now);
   await registerConsole(app, config, rules, now);
   registerOpenApiRoute(app);
   return app;

@@ -143,6 +143,9 @@ export function registerAdminRoutes(app: FastifyInstance, config: Config, store:
       validatorCompiler: zodValidatorCompiler,
       onRequest: guard,
     },
-    async (request) => feedbackSummary(database(), dayRange(request.query, now())),
+    async (request) => {
+      const range = dayRange(request.query, now());
+      return feedbackSummary(database(), range);
+    },
   );
 }

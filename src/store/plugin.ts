@@ -43,6 +43,15 @@ function ruleRefsOf(card: Card): RuleRefs {
   return Array.isArray(refs) ? (refs as RuleRefs) : [];
 }
 
+/** The rule sets of all cards: the one list they share (the usual case: no copy), else the union. */
+function ruleSetsOf(cards: readonly CardRecord[]): RuleRefs {
+  const first = cards[0]?.rules ?? [];
+  if (cards.every((c) => c.rules === first)) return first;
+  const union = new Map<string, RuleRefs[number]>();
+  for (const c of cards) for (const r of c.rules) union.set(`${r.id}@${r.version}`, r);
+  return [...union.values()];
+}
+
 export interface StoreSetup {
   readonly store: DecisionStore | null;
   /** What the feedback route calls after validating (and after the caller's own onFeedback). */
@@ -125,13 +134,11 @@ export function registerDecisionStore(
   app.addHook('onResponse', (request: FastifyRequest, reply: FastifyReply, done: () => void) => {
     const pending = request.cdsDecision;
     if (pending !== null && pending.cards.length > 0 && reply.statusCode === 200) {
-      const ruleSets = new Map<string, RuleRefs[number]>();
-      for (const c of pending.cards) for (const r of c.rules) ruleSets.set(`${r.id}@${r.version}`, r);
       store.enqueue({
         id: randomUUID(),
         at: now(),
         ...pending,
-        ruleSets: [...ruleSets.values()],
+        ruleSets: ruleSetsOf(pending.cards),
         latencyMs: Math.round(reply.elapsedTime * 100) / 100,
       });
     }

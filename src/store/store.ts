@@ -16,6 +16,7 @@ import { recordStoreDrop, setStoreUp } from '../metrics/index.js';
 import { openDatabase, type Backend, type StoreDatabaseHandle } from './database.js';
 import { OverrideCache, type CardIdentity } from './suppression.js';
 import type { RuleRefs } from './schema.js';
+import { errorSummary, insertDecisions, isRejection, withTimeout } from './writes.js';
 
 export interface CardRecord extends CardIdentity {
   readonly uuid: string;
@@ -69,31 +70,6 @@ interface RecentCard {
   readonly stage: string;
 }
 
-/** First line of an error, without the row values PostgreSQL may append: safe to log. */
-export function errorSummary(error: unknown): { code?: string; message: string } {
-  const e = error as { code?: unknown; message?: unknown };
-  const message = (typeof e.message === 'string' ? e.message : String(error)).split('\n')[0]?.replace(/Failing row.*$|Key \(.*$/, '').slice(0, 200) ?? '';
-  return typeof e.code === 'string' ? { code: e.code, message } : { message };
-}
-
-/** SQLSTATE classes 22 (data exception) and 23 (integrity): the batch itself is at fault, retrying cannot help. */
-const isRejection = (error: unknown): boolean => {
-  const code = (error as { code?: unknown }).code;
-  return typeof code === 'string' && /^2[23]/.test(code);
-};
-
-async function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => { reject(new Error(`${what} took longer than ${ms} ms`)); }, ms);
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
 export class DecisionStore {
   readonly overrides: OverrideCache;
   readonly #o: StoreOptions;
@@ -134,7 +110,7 @@ export class DecisionStore {
   /** Begins connecting in the background and starts the flush timer; never waits for the database. */
   start(): void {
     this.#connecting = this.#connect().finally(() => (this.#connecting = null));
-    this.#timer = setInterval(() => void this.#tick(), this.#o.flushIntervalMs ?? 100);
+    this.#timer = setInterval(() => void this.#tick(), this.#o.flushIntervalMs ?? 500);
     this.#timer.unref();
   }
 
@@ -247,6 +223,7 @@ export class DecisionStore {
   async close(deadlineMs = 5000): Promise<void> {
     if (this.#state === 'closed') return;
     clearInterval(this.#timer);
+    const queuedAtClose = this.#queue.length;
     const until = Date.now() + deadlineMs;
     if (this.#state === 'connecting' && this.#connecting !== null) await Promise.race([this.#connecting, sleep(Math.max(0, until - Date.now()))]);
     while (this.#queue.length > 0 && this.#state === 'up' && Date.now() < until) {
@@ -255,7 +232,9 @@ export class DecisionStore {
       if (this.#queue.length >= before) break;
     }
     await this.#flushing?.catch(() => undefined);
-    if (this.#queue.length > 0) this.#drop('shutdown', this.#queue.length);
+    const dropped = this.#queue.length;
+    if (dropped > 0) this.#drop('shutdown', dropped);
+    this.#log.info({ event: 'store.closed', writtenAtShutdown: queuedAtClose - dropped, dropped }, 'decision store closed');
     this.#queue = [];
     this.#state = 'closed';
     setStoreUp(false);
@@ -372,7 +351,7 @@ export class DecisionStore {
   async #writeBatch(): Promise<void> {
     const handle = this.#handle;
     if (handle === null) return;
-    const batch = this.#queue.slice(0, this.#o.batchSize ?? 200);
+    const batch = this.#queue.slice(0, this.#o.batchSize ?? 500);
     if (batch.length === 0) return;
     try {
       await withTimeout(insertDecisions(handle, batch), 15_000, 'writing decisions');
@@ -426,36 +405,4 @@ export class DecisionStore {
     if (removed.decisions + removed.feedback > 0) this.#log.info({ event: 'store.retention', ...removed }, 'old decisions removed');
     return removed;
   }
-}
-
-/** One statement per batch (a data-modifying CTE): atomic, one round trip, idempotent on a retry. */
-async function insertDecisions(handle: StoreDatabaseHandle, batch: readonly DecisionRecord[]): Promise<void> {
-  const decisions = batch.map((r) => ({
-    id: r.id,
-    at: r.at,
-    service: r.service,
-    hook_instance: r.hookInstance,
-    patient_key: r.patientKey,
-    rule_sets: JSON.stringify(r.ruleSets),
-    latency_ms: r.latencyMs,
-  }));
-  const cards = batch.flatMap((r) =>
-    r.cards.map((c, position) => ({
-      uuid: c.uuid,
-      decision_id: r.id,
-      at: r.at,
-      position,
-      indicator: c.indicator,
-      summary: c.summary,
-      rules: JSON.stringify(c.rules),
-      rule_key: c.ruleKey,
-      stage: c.stage,
-    })),
-  );
-  const insertCards = handle.db.with('d', (db) => db.insertInto('decisions').values(decisions).onConflict((oc) => oc.column('id').doNothing()));
-  if (cards.length === 0) {
-    await handle.db.insertInto('decisions').values(decisions).onConflict((oc) => oc.column('id').doNothing()).execute();
-    return;
-  }
-  await insertCards.insertInto('decision_cards').values(cards).onConflict((oc) => oc.column('uuid').doNothing()).execute();
 }

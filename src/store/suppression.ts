@@ -8,6 +8,7 @@
  * its rule-set ids, indicator and summary: a changed summary (a new due date, another drug) is a new
  * situation and the card shows again. Suppression errs toward showing a card, never toward hiding one.
  */
+import { createHash } from 'node:crypto';
 import type { RuleRefs } from './schema.js';
 
 const DAY_MS = 86_400_000;
@@ -26,9 +27,11 @@ export interface HipStageNote {
   readonly stage: string;
 }
 
+/** SHA-256 (base64url) of the card's rule-set ids, in the engine's order, indicator and summary. */
 export function ruleKeyOf(card: { readonly indicator: string; readonly summary: string }, rules: RuleRefs): string {
-  const ids = rules.map((r) => r.id).sort();
-  return `${ids.join(',')}|${card.indicator}|${card.summary}`;
+  const hash = createHash('sha256');
+  for (const r of rules) hash.update(`${r.id},`);
+  return hash.update(`|${card.indicator}|${card.summary}`).digest('base64url');
 }
 
 const SIDE = /\b(left|right) hip\b/i;

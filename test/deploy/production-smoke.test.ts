@@ -237,6 +237,8 @@ describe.skipIf(!existsSync(SERVER_SOURCE))('production mode: node dist/server.j
         FHIR_SERVER_ALLOWLIST: fhir.base,
         FHIR_TIMEOUT_MS: '15000',
         SHUTDOWN_TIMEOUT_MS: '10000',
+        PSEUDONYM_KEY: 'production-smoke-pseudonym-key-0123456789',
+        DATA_DIR: join(tmp, 'data'),
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -11,7 +11,7 @@ import { BUNDLED_RULES_DIR } from '../../src/config.js';
 import { loadRules } from '../../src/rules/index.js';
 import type { FeedbackSummary } from '../../src/store/analytics.js';
 import { startPostgres, type PostgresServer } from '../support/postgres.js';
-import { NOW, PSEUDONYM_KEY, admin, hook, orderSign, overrideOf, patientView, storeApp, tempDir, type CardOut } from './helpers.js';
+import { NOW, PSEUDONYM_KEY, admin, defined, storeOf, hook, orderSign, overrideOf, patientView, pgliteDataDir, storeApp, tempDir, type CardOut } from './helpers.js';
 
 interface DecisionsOut {
   decisions: {
@@ -37,8 +37,8 @@ afterAll(async () => {
 });
 
 const backends = [
-  { name: 'PGlite', where: async () => ({ dataDir: tempDir('onfh-store-') }) },
-  { name: 'PostgreSQL', where: async () => ({ databaseUrl: await pg!.createDatabase(`store_${++databases}`) }) },
+  { name: 'PGlite', where: async () => ({ dataDir: await pgliteDataDir() }) },
+  { name: 'PostgreSQL', where: async () => ({ databaseUrl: await defined(pg, 'PostgreSQL').createDatabase(`store_${++databases}`) }) },
 ];
 
 const feedback = (app: FastifyInstance, items: unknown[], service = 'onfh-patient-view') =>
@@ -77,12 +77,13 @@ describe.each(backends)('decision store on $name', ({ where }) => {
   });
 
   it('stores feedback against the card, and keeps feedback for an unknown card, flagged', async () => {
-    const warning = shown[0]!;
+    const warning = defined(shown[0], 'warning card');
     const res = await feedback(app, [overrideOf(warning, 'imaging-scheduled'), { card: '0b1d7c55-9a4c-4b8e-a1f0-5b8f0e0c2d11', outcome: 'accepted', acceptedSuggestions: [{ id: 'x' }], outcomeTimestamp: NOW.toISOString() }]);
     expect(res.statusCode).toBe(200);
     const card = (await decisions())[0]?.cards.find((c) => c.uuid === warning.uuid);
-    expect(card?.feedback).toEqual([expect.objectContaining({ outcome: 'overridden', reason: expect.objectContaining({ code: 'imaging-scheduled' }) })]);
-    const rows = await app.decisionStore!.database().db.selectFrom('feedback').select(['card_uuid', 'known_card', 'user_comment']).orderBy('id').execute();
+    expect(card?.feedback).toHaveLength(1);
+    expect(card?.feedback[0]).toMatchObject({ outcome: 'overridden', reason: { code: 'imaging-scheduled' } });
+    const rows = await storeOf(app).database().db.selectFrom('feedback').select(['card_uuid', 'known_card', 'user_comment']).orderBy('id').execute();
     expect(rows).toEqual([
       { card_uuid: warning.uuid, known_card: true, user_comment: 'told by the patient' },
       { card_uuid: '0b1d7c55-9a4c-4b8e-a1f0-5b8f0e0c2d11', known_card: false, user_comment: null },
@@ -91,7 +92,7 @@ describe.each(backends)('decision store on $name', ({ where }) => {
 
   it('does not show the overridden card again to that patient; shows the others, and shows it to another patient', async () => {
     const again = await hook(app, patientView());
-    expect(again.map((c) => c.summary)).toEqual([shown[1]!.summary]);
+    expect(again.map((c) => c.summary)).toEqual([defined(shown[1], 'info card').summary]);
     const other = await hook(app, patientView('onfh-ex-2'));
     expect(other.map((c) => c.summary)).toEqual(shown.map((c) => c.summary));
   });
@@ -99,7 +100,7 @@ describe.each(backends)('decision store on $name', ({ where }) => {
   it('shows it again when the stage of that hip changed', async () => {
     const body = patientView();
     const obs = (body.prefetch as { observations: { entry: { resource: { id: string; valueBoolean?: boolean } }[] } }).observations;
-    const fracture = obs.entry.find((e) => e.resource.id === 'onfh-ex-1-subchondral-fracture-right-2026-06-05')!;
+    const fracture = defined(obs.entry.find((e) => e.resource.id === 'onfh-ex-1-subchondral-fracture-right-2026-06-05'), 'the fracture finding');
     fracture.resource.valueBoolean = true;
     const cards = await hook(app, body);
     expect(cards.find((c) => c.summary.startsWith('Right hip ONFH'))?.summary).toMatch(/ARCO 3/);
@@ -117,7 +118,7 @@ describe.each(backends)('decision store on $name', ({ where }) => {
   it('summarises feedback per rule set as design.md section 6 says', async () => {
     const orderCards = await hook(app, orderSign(), 'onfh-order-sign');
     expect(orderCards).toHaveLength(1);
-    expect((await feedback(app, [overrideOf(orderCards[0]!, 'other-indication')], 'onfh-order-sign')).statusCode).toBe(200);
+    expect((await feedback(app, [overrideOf(defined(orderCards[0], 'order card'), 'other-indication')], 'onfh-order-sign')).statusCode).toBe(200);
     await app.decisionStore?.flush();
     const summary = await admin<FeedbackSummary>(app, `/admin/api/feedback-summary?${RANGE}`);
     const cardsShown = (await decisions()).reduce((n, d) => n + d.cards.length, 0);
@@ -135,11 +136,11 @@ describe.each(backends)('decision store on $name', ({ where }) => {
 
   it('deletes decisions older than DECISION_RETENTION_DAYS, their cards with them', async () => {
     nowMs = NOW.getTime() + 432 * DAY; // the newest decision above is from day 30
-    const removed = await app.decisionStore!.applyRetention();
+    const removed = await storeOf(app).applyRetention();
     nowMs = NOW.getTime();
     expect(removed.decisions).toBeGreaterThan(0);
     expect(await decisions()).toEqual([]);
-    const cards = await app.decisionStore!.database().db.selectFrom('decision_cards').select('uuid').execute();
+    const cards = await storeOf(app).database().db.selectFrom('decision_cards').select('uuid').execute();
     expect(cards).toEqual([]);
   });
 });
@@ -162,15 +163,15 @@ describe('overrideQuietDays in a rule set', () => {
     expect(rules.sets.find((s) => s.id === 'imaging-follow-up')?.overrideQuietDays).toBe(7);
     let nowMs = NOW.getTime();
     // PostgreSQL: a new database is cheaper than a new PGlite cluster.
-    const app = await storeApp({ databaseUrl: await pg!.createDatabase('quiet_days') }, { rules, now: () => new Date(nowMs) });
+    const app = await storeApp({ databaseUrl: await defined(pg, 'PostgreSQL').createDatabase('quiet_days') }, { rules, now: () => new Date(nowMs) });
     try {
       await app.decisionStore?.ready();
       const [warning] = await hook(app, patientView());
-      await app.inject({ method: 'POST', url: '/cds-services/onfh-patient-view/feedback', payload: { feedback: [overrideOf(warning!, 'patient-declined')] } });
+      await app.inject({ method: 'POST', url: '/cds-services/onfh-patient-view/feedback', payload: { feedback: [overrideOf(defined(warning, 'warning card'), 'patient-declined')] } });
       nowMs += 6 * DAY;
       expect((await hook(app, patientView())).map((c) => c.uuid)).toHaveLength(1);
       nowMs += 2 * DAY;
-      expect((await hook(app, patientView())).map((c) => c.summary)).toContain(warning!.summary);
+      expect((await hook(app, patientView())).map((c) => c.summary)).toContain(defined(warning, 'warning card').summary);
     } finally {
       await app.close();
     }
