@@ -22,12 +22,11 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { CardsResponseSchema } from '../cds-hooks/card.js';
 import { ONFH_SERVICES } from '../cds-hooks/services.js';
-import { decideCards, evaluationDate } from '../clinical.js';
 import type { Config } from '../config.js';
-import { assessBundle } from '../engine/index.js';
 import { bundleResources, isBundle } from '../fhir/bundle.js';
 import { badRequest, OperationOutcomeError } from '../fhir/operation-outcome.js';
-import { listCaseFiles } from '../rules/cases.js';
+import { listCaseFiles } from '../pipeline/cases.js';
+import { evaluationDate, type Pipeline } from '../pipeline/index.js';
 import type { LoadedRules } from '../rules/index.js';
 import { STAGE_CODES } from '../rules/schemas.js';
 import { adminTokenMatches } from './admin-routes.js';
@@ -201,7 +200,7 @@ export const CONSOLE_CSP = [
   "connect-src 'self'", "manifest-src 'self'", "base-uri 'none'", "form-action 'none'", "frame-ancestors 'none'",
 ].join('; ');
 
-export async function registerConsole(app: FastifyInstance, config: Config, rules: LoadedRules, now: () => Date): Promise<void> {
+export async function registerConsole(app: FastifyInstance, config: Config, pipeline: Pipeline, now: () => Date): Promise<void> {
   const admin = adminOnly(config);
   let content: Promise<RuleSetContent> | undefined;
 
@@ -221,7 +220,7 @@ export async function registerConsole(app: FastifyInstance, config: Config, rule
       },
     },
     () =>
-      (content ??= readRuleSetContent(rules).catch((error: unknown) => {
+      (content ??= readRuleSetContent(pipeline.rules).catch((error: unknown) => {
         content = undefined; // a failed read (a file gone from RULES_DIR) is tried again next time
         throw error;
       })),
@@ -248,18 +247,19 @@ export async function registerConsole(app: FastifyInstance, config: Config, rule
     (request) => {
       const { hook, bundle, draftOrders, selections = [] } = request.body;
       const at = request.body.now ?? evaluationDate(now());
-      const checked = assessBundle(bundle, rules, at);
+      const checked = pipeline.assessBundle(bundle, at);
       if (!checked.ok) throw badRequest(`bundle: ${checked.error}`, 'bundle');
       if (draftOrders !== undefined && !isBundle(draftOrders)) throw badRequest('draftOrders: expected a FHIR Bundle', 'draftOrders');
       const service = ONFH_SERVICES.find((s) => s.hook === hook) ?? ONFH_SERVICES[0];
       if (service === undefined) throw badRequest(`hook: no service for ${hook}`, 'hook');
       const patientId = checked.assessment.patientId;
-      const cards = decideCards(rules, {
+      const { cards, notes } = pipeline.decide({
         service, hook, context: { userId: 'Practitioner/console', patientId },
         record: { patientId, resources: bundleResources(bundle as fhir4.Bundle) },
         draftOrders: draftOrders === undefined ? [] : bundleResources(draftOrders), selections,
-        now: new Date(`${at}T12:00:00Z`), log: request.log,
+        now: new Date(`${at}T12:00:00Z`),
       });
+      for (const { message, ...fields } of notes) request.log.info(fields, message);
       request.log.info({ event: 'admin.cards', hook, cards: cards.length }, 'console cards');
       return { cards };
     },

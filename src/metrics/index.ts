@@ -121,14 +121,18 @@ export function setRuleSetVersions(sets: readonly { readonly id: string; readonl
   for (const set of sets) m.ruleSets.set({ rule_set: set.id, version: set.version }, 1);
 }
 
+const STORE_DROP_REASONS = ['queue-full', 'rejected', 'shutdown', 'closed'];
+
 /** Decision records dropped by the store (src/store), by a bounded reason. */
 export function recordStoreDrop(reason: string, records: number): void {
-  const known = ['queue-full', 'rejected', 'shutdown', 'closed'];
-  getProcessMetrics().storeDropped.inc({ reason: known.includes(reason) ? reason : 'other' }, records);
+  getProcessMetrics().storeDropped.inc({ reason: STORE_DROP_REASONS.includes(reason) ? reason : 'other' }, records);
 }
 
+/** The store answers (1) or not (0); the first call also shows every drop reason at 0, so a dashboard has a series before the first drop. */
 export function setStoreUp(up: boolean): void {
-  getProcessMetrics().storeUp.set(up ? 1 : 0);
+  const m = getProcessMetrics();
+  m.storeUp.set(up ? 1 : 0);
+  for (const reason of STORE_DROP_REASONS) m.storeDropped.inc({ reason }, 0);
 }
 
 // ── per app ──────────────────────────────────────────────────────────────────────────────

@@ -10,6 +10,7 @@
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import type { Results } from '@electric-sql/pglite';
 
 /** The worker's code, evaluated as a script: it imports PGlite by the URL it is given. */
 const WORKER_SOURCE = `
@@ -58,11 +59,8 @@ interface Reply {
   readonly error?: { message: string; code?: string; name?: string };
 }
 
-export interface QueryResults<T> {
-  rows: T[];
-  affectedRows?: number;
-  fields: { name: string; dataTypeID: number }[];
-}
+/** What a query answers: PGlite's own result type, passed back from the worker as is. */
+export type QueryResults<T> = Pick<Results<T>, 'rows' | 'affectedRows' | 'fields'>;
 
 interface Queryable {
   query<T>(sql: string, params?: unknown[]): Promise<QueryResults<T>>;

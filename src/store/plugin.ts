@@ -7,7 +7,6 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { RULES_EXTENSION_KEY, type Card } from '../cds-hooks/card.js';
 import type { FeedbackItem } from '../cds-hooks/feedback.js';
-import { hipStagesOfCards } from '../clinical.js';
 import type { Config } from '../config.js';
 import { OperationOutcomeError } from '../fhir/operation-outcome.js';
 import type { LoadedRules } from '../rules/index.js';
@@ -112,7 +111,7 @@ export function registerDecisionStore(
     const body = request.body as { context?: { patientId?: unknown }; hookInstance?: unknown };
     const patientId = body.context?.patientId;
     if (!Array.isArray(cards) || cards.length === 0 || typeof patientId !== 'string') return payload;
-    const hips = hipStagesOfCards.get(cards) ?? [];
+    const hips = request.cdsCall?.hips ?? [];
     const patientKey = patientKeyOf(patientId);
     const nowMs = now().getTime();
     const shown: Card[] = [];

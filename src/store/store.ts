@@ -14,26 +14,11 @@ import { sql } from 'kysely';
 import type { FeedbackItem } from '../cds-hooks/feedback.js';
 import { recordStoreDrop, setStoreUp } from '../metrics/index.js';
 import { openDatabase, type Backend, type StoreDatabaseHandle } from './database.js';
-import { OverrideCache, type CardIdentity } from './suppression.js';
+import { OverrideCache } from './suppression.js';
 import type { RuleRefs } from './schema.js';
-import { errorSummary, insertDecisions, isRejection, withTimeout } from './writes.js';
+import { errorSummary, insertDecisions, isRejection, withTimeout, type DecisionRecord } from './writes.js';
 
-export interface CardRecord extends CardIdentity {
-  readonly uuid: string;
-  readonly indicator: string;
-  readonly summary: string;
-}
-
-export interface DecisionRecord {
-  readonly id: string;
-  readonly at: Date;
-  readonly service: string;
-  readonly hookInstance: string | null;
-  readonly patientKey: string;
-  readonly ruleSets: RuleRefs;
-  readonly latencyMs: number;
-  readonly cards: readonly CardRecord[];
-}
+export type { CardRecord, DecisionRecord } from './writes.js';
 
 export interface StoreOptions {
   readonly databaseUrl?: string | undefined;

@@ -2,7 +2,24 @@
 import { sql } from 'kysely';
 import type { StoreDatabaseHandle } from './database.js';
 import type { RuleRefs } from './schema.js';
-import type { DecisionRecord } from './store.js';
+import type { CardIdentity } from './suppression.js';
+
+export interface CardRecord extends CardIdentity {
+  readonly uuid: string;
+  readonly indicator: string;
+  readonly summary: string;
+}
+
+export interface DecisionRecord {
+  readonly id: string;
+  readonly at: Date;
+  readonly service: string;
+  readonly hookInstance: string | null;
+  readonly patientKey: string;
+  readonly ruleSets: RuleRefs;
+  readonly latencyMs: number;
+  readonly cards: readonly CardRecord[];
+}
 
 /** First line of an error, without the row values PostgreSQL may append: safe to log. */
 export function errorSummary(error: unknown): { code?: string; message: string } {
