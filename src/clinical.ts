@@ -28,7 +28,7 @@ function draftsToCheck(input: CdsDecisionInput): readonly fhir4.FhirResource[] {
 
 export function decideCards(rules: LoadedRules, input: CdsDecisionInput): readonly Card[] {
   const now = evaluationDate(input.now);
-  const facts = extractFacts({ patientId: input.record.patientId, resources: input.record.resources }, rules.valueSets, now);
+  const facts = extractFacts({ patientId: input.record.patientId, resources: input.record.resources, unavailable: input.record.unavailable }, rules.valueSets, now);
   if (!facts.inScope) return []; // clinical-spec.md 1: silence for the out-of-scope patient
   const assessment = assess(facts, rules, now);
   const ctx: CardContext = {

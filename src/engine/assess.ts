@@ -322,7 +322,8 @@ export function assess(facts: PatientFacts, rules: LoadedRules, now: string): As
   const base: MutableFacts = { ...patient };
   const dataGaps: DataGap[] = [];
   for (const g of facts.dataGaps) {
-    if (!hasGap(dataGaps, g.code, g.side, g.finding)) dataGaps.push({ ...g });
+    // source-unavailable: one per resource type already (src/facts/sources.ts), each kept
+    if (g.code === 'source-unavailable' || !hasGap(dataGaps, g.code, g.side, g.finding)) dataGaps.push({ ...g });
   }
 
   const hips: HipAssessment[] = [];

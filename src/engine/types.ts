@@ -105,6 +105,8 @@ export type DataGapCode =
   | 'necrotic-extent-missing'
   | 'stage-outdated'
   | 'contralateral-hip-not-imaged'
+  /** design.md 5: an optional FHIR source could not be read; `resource` names its type. */
+  | 'source-unavailable'
   | (string & {});
 
 export interface DataGap {

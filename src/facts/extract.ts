@@ -6,6 +6,7 @@
 import { patientIdOf, readSites, type Laterality, type SiteReading } from './anatomy.js';
 import { makeResolver, readMedication } from './medications.js';
 import { arr, codingsOf, conceptText, dateOnly, instant, isRecord, lowerText, oneOrMany, rec, refOf, str, type Json } from './read.js';
+import { sourceUnavailableGaps } from './sources.js';
 import { readRecordedStage } from './stage.js';
 import type {
   ContraindicationId, FindingId, FindingObservation, FindingValue, HipFacts, ImagingFact, ImagingModality,
@@ -144,14 +145,15 @@ function asModality(value: string): ImagingModality | undefined {
 }
 
 export function extractFacts(
-  input: { patientId: string; resources: readonly fhir4.FhirResource[] },
+  input: { patientId: string; resources: readonly fhir4.FhirResource[]; unavailable?: readonly { readonly resourceType: string }[] | undefined },
   valueSets: ValueSets,
   now: string,
 ): PatientFacts {
   const inputRec: Json = isRecord(input) ? input : {};
   const patientId = str(inputRec.patientId) ?? '';
   const notes: string[] = [];
-  const dataGaps: DataGap[] = [];
+  // design.md 5: what the EHR could not give comes first, so a card can say so
+  const dataGaps: DataGap[] = sourceUnavailableGaps(inputRec.unavailable);
   // facts as of the evaluation date: an observation or study dated later (scheduled, mistyped) is not yet known
   const today = typeof now === 'string' && now.length === 10 ? dateOnly(now) : null;
 
