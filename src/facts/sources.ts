@@ -9,15 +9,15 @@ type DataGap = PatientFacts['dataGaps'][number];
 
 /** What a missing source may hide (clinical-spec.md: 8 follow-up from the last study; 10 corticosteroid exposure; 3 findings). */
 const CONSEQUENCE: Readonly<Record<string, readonly [string, string]>> = {
-  DiagnosticReport: ['imaging reports unavailable', 'follow-up dates may be wrong'],
-  ImagingStudy: ['imaging studies unavailable', 'follow-up dates may be wrong'],
-  DocumentReference: ['imaging documents unavailable', 'follow-up dates may be wrong'],
-  Procedure: ['procedures unavailable', 'hip imaging and hip procedures on record may be missed'],
-  ServiceRequest: ['imaging orders unavailable', 'imaging already scheduled may not be known'],
-  Observation: ['observations unavailable', 'findings, scores or laboratory results may be missing'],
-  MedicationRequest: ['medication orders unavailable', 'corticosteroid exposure may be missed'],
-  MedicationStatement: ['medication statements unavailable', 'corticosteroid exposure may be missed'],
-  Binary: ['report text unavailable', 'what the report says is not read'],
+  DiagnosticReport: ['Imaging reports unavailable', 'follow-up dates may be wrong'],
+  ImagingStudy: ['Imaging studies unavailable', 'follow-up dates may be wrong'],
+  DocumentReference: ['Imaging documents unavailable', 'follow-up dates may be wrong'],
+  Procedure: ['Procedures unavailable', 'hip imaging and hip procedures on record may be missed'],
+  ServiceRequest: ['Imaging orders unavailable', 'imaging already scheduled may not be known'],
+  Observation: ['Observations unavailable', 'findings, scores or laboratory results may be missing'],
+  MedicationRequest: ['Medication orders unavailable', 'corticosteroid exposure may be missed'],
+  MedicationStatement: ['Medication statements unavailable', 'corticosteroid exposure may be missed'],
+  Binary: ['Report text unavailable', 'what the report says is not read'],
 };
 
 /** One `source-unavailable` gap per resource type (several Observation categories refused: one gap). */

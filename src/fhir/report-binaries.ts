@@ -23,7 +23,8 @@ export interface BinaryWanted {
 function attachmentsOf(resource: fhir4.FhirResource): readonly unknown[] {
   if (resource.resourceType === 'DiagnosticReport') return Array.isArray(resource.presentedForm) ? resource.presentedForm : [];
   if (resource.resourceType === 'DocumentReference') {
-    return Array.isArray(resource.content) ? resource.content.map((c) => (typeof c === 'object' && c !== null ? (c as { attachment?: unknown }).attachment : undefined)) : [];
+    // prefetch and server answers are not validated: an entry may be anything
+    return Array.isArray(resource.content) ? (resource.content as unknown[]).map((c) => (typeof c === 'object' && c !== null ? (c as { attachment?: unknown }).attachment : undefined)) : [];
   }
   return [];
 }
