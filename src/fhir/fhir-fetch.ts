@@ -61,20 +61,90 @@ export interface FetchLimits {
   readonly signal: AbortSignal;
   /** FHIR_MAX_PAGES: most Bundle pages read per query. */
   readonly maxPages: number;
-  /** The app's FHIR connections (createFhirDispatcher): answer-size cap and connections per origin. */
-  readonly dispatcher: FhirDispatcher;
+  /** This call's dispatcher (callDispatcher): the app's connections and this call's byte allowance. */
+  readonly dispatcher: Dispatcher;
   /** MAX_RESOURCES over prefetch and everything fetched in this call. */
   readonly allowance: ResourceAllowance;
 }
 
-/** What the app's FHIR calls go through; `close()` it when the app closes. */
-export type FhirDispatcher = Dispatcher.ComposedDispatcher;
+/** What the app's FHIR calls go through (createFhirDispatcher); `close()` it when the app closes. */
+export interface FhirDispatcher {
+  /** The app's connections: answer-size cap, connections per origin, compressed answers refused. */
+  readonly shared: Dispatcher;
+  /** FHIR_MAX_RESPONSE_BYTES: also the most bytes all the answers of one hook call may hold together. */
+  readonly maxResponseBytes: number;
+  close(): Promise<void>;
+}
+
+/** The bytes the answers of one hook call may still hold (counted as received: compressed answers are refused). */
+export interface ByteAllowance {
+  left: number;
+}
 
 /** The cause a fetch fails with when an answer is compressed although `identity` was asked for. */
 const ENCODED_ANSWER = 'ONFH_FHIR_ENCODED_ANSWER';
+/** The cause a fetch fails with once the answers of one call exceed FHIR_MAX_RESPONSE_BYTES together. */
+const CALL_BYTES = 'ONFH_FHIR_CALL_BYTES';
 
 class EncodedAnswerError extends Error {
   readonly code = ENCODED_ANSWER;
+}
+
+class CallBytesError extends Error {
+  readonly code = CALL_BYTES;
+}
+
+/**
+ * Counts the body bytes of every answer of one hook call against one allowance. Why: JSON.parse
+ * blocks the event loop (about 25 ms per MB on the 2-core machine, docs/performance.md), and one
+ * call may run 15 searches; capping their sum at FHIR_MAX_RESPONSE_BYTES bounds what one call
+ * parses to what a single answer could already be, instead of 15 times that.
+ */
+class CountBytesHandler extends DecoratorHandler {
+  readonly #inner: Dispatcher.DispatchHandlers;
+  readonly #allowance: ByteAllowance;
+  constructor(handler: Dispatcher.DispatchHandlers, allowance: ByteAllowance) {
+    super(handler);
+    this.#inner = handler;
+    this.#allowance = allowance;
+  }
+
+  #abort: ((reason?: Error) => void) | undefined;
+
+  onConnect(abort: (reason?: Error) => void): void {
+    this.#abort = abort;
+    this.#inner.onConnect?.(abort);
+  }
+
+  #over = false;
+  #completed = false;
+
+  onData(chunk: Buffer): boolean {
+    if (!this.#over) {
+      this.#allowance.left -= chunk.length;
+      if (this.#allowance.left >= 0) return this.#inner.onData?.(chunk) ?? true;
+      this.#over = true;
+      // Paused, then failed on the next turn: aborted (or thrown) inside onData, node 20's fetch has its
+      // body stream destroyed before it is read and text() never settles (checked: it hangs). A body
+      // that ended meanwhile (its end is held back below) fails the same way, through onError.
+      setImmediate(() => {
+        const error = new CallBytesError('the answers of this call exceed FHIR_MAX_RESPONSE_BYTES');
+        if (this.#completed) this.#inner.onError?.(error);
+        else this.#abort?.(error);
+      });
+    }
+    return false;
+  }
+
+  onComplete(trailers: string[] | null): void {
+    if (this.#over) this.#completed = true;
+    else this.#inner.onComplete?.(trailers);
+  }
+}
+
+/** The dispatcher of one hook call: the app's connections, with this call's byte allowance counted. */
+export function callDispatcher(fhir: FhirDispatcher, allowance: ByteAllowance): Dispatcher {
+  return fhir.shared.compose((dispatch) => (options, handler) => dispatch(options, new CountBytesHandler(handler, allowance)));
 }
 
 /** Refuses an answer with a Content-Encoding other than identity, before any of its body is read. */
@@ -112,7 +182,8 @@ export interface FhirConnectionLimits {
  * as the `dispatcher` option.
  */
 export function createFhirDispatcher(limits: FhirConnectionLimits): FhirDispatcher {
-  return new Agent({ maxResponseSize: limits.maxResponseBytes, connections: limits.connectionsPerOrigin }).compose(refuseEncodedAnswers);
+  const agent = new Agent({ maxResponseSize: limits.maxResponseBytes, connections: limits.connectionsPerOrigin });
+  return { shared: agent.compose(refuseEncodedAnswers), maxResponseBytes: limits.maxResponseBytes, close: () => agent.close() };
 }
 
 export function fhirClient(target: FhirTarget): Client {
@@ -135,6 +206,7 @@ function failure(error: unknown, signal: AbortSignal): FetchResult & { ok: false
   const cause = (error as { cause?: { code?: unknown } } | null)?.cause?.code;
   if (cause === 'UND_ERR_RES_EXCEEDED_MAX_SIZE') return fail('the FHIR server answered more than FHIR_MAX_RESPONSE_BYTES');
   if (cause === ENCODED_ANSWER) return fail('the FHIR server answered compressed content although identity was asked for; it is not read');
+  if (cause === CALL_BYTES) return fail('the FHIR answers of this call hold more than FHIR_MAX_RESPONSE_BYTES together');
   const e = error as HttpishError;
   const status = e.response?.status;
   if (typeof status === 'number') {

@@ -17,11 +17,12 @@
  *   would be partial without the server saying so;
  * - then the report texts kept as a Binary on the same FHIR server are read (report-binaries.ts), in
  *   one more parallel round inside the same budget (they are known only once the reports are in);
- * - MAX_RESOURCES counts the prefetch and everything fetched: a call that would hold more is a 412.
+ * - MAX_RESOURCES counts the prefetch and everything fetched, and FHIR_MAX_RESPONSE_BYTES caps the
+ *   answers of one call together (what one call parses, fhir-fetch.ts): beyond either, a 412.
  */
 import type { FastifyBaseLogger } from 'fastify';
 import { bundleResources, isBundle, nextPageUrl } from './bundle.js';
-import { fetchBinary, fetchQuery, fhirClient, type FetchLimits, type FetchResult, type FhirDispatcher, type FhirTarget } from './fhir-fetch.js';
+import { callDispatcher, fetchBinary, fetchQuery, fhirClient, type FetchLimits, type FetchResult, type FhirDispatcher, type FhirTarget } from './fhir-fetch.js';
 import { isOperationOutcome, preconditionFailed, type OutcomeIssue } from './operation-outcome.js';
 import { assemblePatientRecord, type PatientRecord, type SourceUnavailable } from './patient-record.js';
 import { renderPrefetchTemplate, templateResourceType, withPageSize } from './prefetch-template.js';
@@ -146,7 +147,7 @@ function openFhirCalls(input: PrefetchInput): FhirCalls | string {
   const limits: FetchLimits = {
     signal: AbortSignal.timeout(input.timeoutMs),
     maxPages: input.maxPages,
-    dispatcher: input.dispatcher,
+    dispatcher: callDispatcher(input.dispatcher, { left: input.dispatcher.maxResponseBytes }),
     allowance: { left: input.maxResources - input.resourcesGiven, max: input.maxResources },
   };
   return { target, client: fhirClient(target), limits };

@@ -220,6 +220,35 @@ describe('a US Core server (strict test server, Epic- and Oracle-style charts)',
     expect(fhir.requests.some((r) => r.url.startsWith('/other-tenant'))).toBe(false);
   });
 
+  it('the answers of one call together may hold at most FHIR_MAX_RESPONSE_BYTES (what one call parses): beyond, a 412', async () => {
+    const patientId = 'many-vitals';
+    const subject = { reference: `Patient/${patientId}` };
+    const observation = (category: string, i: number): Resource => ({
+      resourceType: 'Observation',
+      id: `${patientId}-${category}-${String(i)}`,
+      status: 'final',
+      category: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/observation-category', code: category }] }],
+      code: { coding: [{ system: 'http://loinc.org', code: category === 'laboratory' ? '718-7' : '8867-4' }] },
+      subject,
+      effectiveDateTime: '2026-01-01',
+      valueQuantity: { value: i, unit: '/min' },
+    });
+    // each search answers about 55 KB, under the 64 KB cap; the two together are over it
+    await fhir.seed([{ resourceType: 'Patient', id: patientId }, ...Array.from({ length: 110 }, (_, i) => observation('vital-signs', i)), ...Array.from({ length: 110 }, (_, i) => observation('laboratory', i))]);
+    const capped = await buildApp(testConfig({ FHIR_TIMEOUT_MS: '3000', FHIR_MAX_RESPONSE_BYTES: String(64 * 1024) }));
+    try {
+      const one = await get(`Observation?patient=${patientId}&category=vital-signs&_count=1000`);
+      const size = (await one.arrayBuffer()).byteLength;
+      expect(size).toBeGreaterThan(32 * 1024);
+      expect(size).toBeLessThan(64 * 1024);
+      const res = await hook(capped, patientId);
+      expect(res.statusCode).toBe(412);
+      expect(issues(res.json<Outcome>())).toContain("prefetch key 'vitalSignObservations': could not be fetched: the FHIR answers of this call hold more than FHIR_MAX_RESPONSE_BYTES together");
+    } finally {
+      await capped.close();
+    }
+  });
+
   it('MAX_RESOURCES counts what is fetched too: a call that would hold more is a 412', async () => {
     const small = await buildApp(testConfig({ FHIR_TIMEOUT_MS: '3000', MAX_RESOURCES: '5' }));
     try {
