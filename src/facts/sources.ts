@@ -3,7 +3,7 @@
  * OperationOutcome in a prefetch key, a key left out with no fhirServer. Each becomes the data gap
  * `source-unavailable`, naming the resource type and what the assessment may lack without it. Pure.
  */
-import type { PatientFacts } from './types.js';
+import type { PatientFacts } from '../engine/patient-facts.js';
 
 type DataGap = PatientFacts['dataGaps'][number];
 

@@ -31,7 +31,7 @@
  */
 import { Client } from 'fhir-kit-client';
 import { Agent, DecoratorHandler, type Dispatcher } from 'undici';
-import { isWithinFhirServer } from '../auth/urls.js';
+import { isWithinFhirServer } from './base-url.js';
 import { recordFhirFetch } from '../metrics/index.js';
 import { bundleResources, isBundle, nextPageUrl } from './bundle.js';
 import { isOperationOutcome } from './operation-outcome.js';

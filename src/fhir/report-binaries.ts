@@ -5,7 +5,7 @@
  * report reader (src/reports) only ever reads `data`. Only a `Binary/<id>` under the fhirServer's
  * own base URL is ever asked for: the bearer token belongs to that FHIR server alone.
  */
-import { isWithinFhirServer } from '../auth/urls.js';
+import { isWithinFhirServer } from './base-url.js';
 
 /** The text formats the report reader reads (design.md section 5: text/plain, text/html). */
 const TEXT_TYPES = new Set(['text/plain', 'text/html']);

@@ -43,7 +43,7 @@ describe('a US Core server (strict test server, Epic- and Oracle-style charts)',
     app = await buildApp(config, {
       decide: (input) => {
         last = input;
-        return [];
+        return { cards: [], notes: [] };
       },
     });
     clinical = await buildApp(config, { now: () => NOW });
