@@ -11,6 +11,7 @@ import { buildHips, imagingOfEachSide } from './hips.js';
 import { arr, dateOnly, isRecord, rec, refOf, str, type Json } from './read.js';
 import { newCollector, newest, toScoreFact, type Collector, type PendingScore } from './readers/collect.js';
 import { readCondition } from './readers/condition.js';
+import { readImagingReport, sameStudyOnce } from './readers/imaging-report.js';
 import { readImagingStudy } from './readers/imaging-study.js';
 import { activeCorticosteroids } from './readers/medication.js';
 import { readObservation } from './readers/observation.js';
@@ -57,6 +58,11 @@ function visit(acc: Collector, r: unknown, depth: number): void {
     case 'ImagingStudy':
       readImagingStudy(acc, r);
       return;
+    case 'DiagnosticReport':
+    case 'DocumentReference':
+    case 'Procedure':
+      readImagingReport(acc, r, type);
+      return;
     case 'MedicationRequest':
     case 'MedicationStatement':
       // read after the pass: the Medication they reference may come later in the bundle
@@ -94,8 +100,10 @@ export function extractFacts(
   const corticosteroids = activeCorticosteroids(acc, resources);
 
   const { notes, dataGaps } = acc;
-  const hips = buildHips(acc.onfhConditions, { valid: acc.findings, refused: acc.refusedFindings }, acc.imaging, { pain: acc.pain, harris: acc.harris, kneePain: acc.kneePain }, acc.hipPain, dataGaps, notes);
-  const imagingBySide = imagingOfEachSide(acc.imaging, hips);
+  // design.md 5: a study seen as a report and as an ImagingStudy (or a Procedure) counts once
+  const imaging = sameStudyOnce(acc.imaging);
+  const hips = buildHips(acc.onfhConditions, { valid: acc.findings, refused: acc.refusedFindings }, imaging, { pain: acc.pain, harris: acc.harris, kneePain: acc.kneePain }, acc.hipPain, dataGaps, notes);
+  const imagingBySide = imagingOfEachSide(imaging, hips);
   const newestPlatelets = newest(acc.platelets);
   const newestSmoking = newest(acc.smoking);
 
