@@ -138,9 +138,9 @@ async function main(): Promise<void> {
     if (!templates['onfh-patient-view']) console.log('  (no discovery document: fallback prefetch templates)');
     // The FHIR servers of (c) record the service's own queries at startup (bench/fhir.ts): one page
     // per query (as "all fetches in one parallel round" assumes), and, for a probe of what paging
-    // costs, a server that pages by 20 and caps `_count` at 50 (the service asks for 1000 per page):
-    // 6 pages of Observations. Capped at 20 the 287 Observations would need 15 pages, more than
-    // FHIR_MAX_PAGES (10), and the call would be a 412.
+    // costs, a server that pages by 20 and caps `_count` at 50 (the service asks for 1000 per page).
+    // The queries are the discovery templates: US Core-shaped since issue 18 (15 searches, one per
+    // Observation category), so the Observations come split by category, a few pages each.
     const warm = prefetchQueries(pvTemplates, patientId);
     const fhir = await startChild('fhir', { delayMs: FHIR_DELAY_MS, resourceCount: RESOURCE_COUNT, pageSize: 1000, warm });
     children.push(fhir);

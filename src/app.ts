@@ -8,6 +8,7 @@ import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { DestinationStream } from 'pino';
 import { registerSecurity, securityStatus, type SecurityOptions } from './auth/index.js';
 import { registerClinicalRoutes } from './http/clinical-routes.js';
+import { registerConsole } from './http/console.js';
 import { loadRules, type LoadedRules } from './rules/index.js';
 import type { FeedbackItem } from './cds-hooks/feedback.js';
 import { ONFH_SERVICES, type ServiceDefinition } from './cds-hooks/services.js';
@@ -86,6 +87,7 @@ export async function buildApp(config: Config, options: BuildAppOptions = {}): P
   });
   registerClinicalRoutes(app, pipeline, now);
   registerAdminRoutes(app, config, store.store, now);
+  await registerConsole(app, config, pipeline, now);
   registerOpenApiRoute(app);
   return app;
 }

@@ -110,7 +110,7 @@ export function registerCdsServiceRoutes(app: FastifyInstance, options: CdsRoute
           200: responseSchema(CardsResponseSchema, 'Cards; an empty array when there is no guidance'),
           400: outcomeResponse('Malformed request; the issue text names the field'),
           ...CALL_OUTCOMES,
-          412: outcomeResponse('Required FHIR data neither prefetched nor fetchable; the issues name the prefetch keys'),
+          412: outcomeResponse('Required FHIR data neither prefetched nor fetchable (or more than MAX_RESOURCES fetched); the issues name the prefetch keys'),
         },
       },
       validatorCompiler: zodValidatorCompiler,
@@ -156,6 +156,7 @@ export function registerCdsServiceRoutes(app: FastifyInstance, options: CdsRoute
       }
       const record = await resolvePatientRecord({
         templates: call.service.prefetch,
+        required: call.service.requiredPrefetch,
         context: body.context,
         prefetch: body.prefetch,
         fhirServer: body.fhirServer,
@@ -163,6 +164,8 @@ export function registerCdsServiceRoutes(app: FastifyInstance, options: CdsRoute
         fhirServerRefusal: (fhirServer) => fhirServerRefusal(request, fhirServer, config),
         timeoutMs: config.FHIR_TIMEOUT_MS,
         maxPages: config.FHIR_MAX_PAGES,
+        maxResources: config.MAX_RESOURCES,
+        resourcesGiven: resourceCount,
         dispatcher: fhirDispatcher,
         log: request.log,
       });

@@ -71,7 +71,7 @@ const NO_NOTES: readonly DecisionNote[] = [];
 
 export function decideCards(rules: LoadedRules, input: CdsDecisionInput): CdsDecision {
   const now = evaluationDate(input.now);
-  const facts = extractFacts({ patientId: input.record.patientId, resources: input.record.resources }, rules.valueSets, now);
+  const facts = extractFacts({ patientId: input.record.patientId, resources: input.record.resources, unavailable: input.record.unavailable }, rules.valueSets, now);
   if (!facts.inScope) return { cards: [], notes: NO_NOTES }; // clinical-spec.md 1: silence for the out-of-scope patient
   const evaluation = evaluate(facts, rules, now);
   const { assessment } = evaluation;
