@@ -37,9 +37,19 @@ declare module 'fastify' {
 
 const HOOK_ROUTE = '/cds-services/:id';
 
+/** One array per distinct list of rule sets (every call of one rule configuration shares it): a batch then sends each list once. */
+const canonicalLists = new Map<string, RuleRefs>();
+
 function ruleRefsOf(card: Card): RuleRefs {
   const refs = card.extension[RULES_EXTENSION_KEY];
-  return Array.isArray(refs) ? (refs as RuleRefs) : [];
+  if (!Array.isArray(refs)) return [];
+  let key = '';
+  for (const r of refs as RuleRefs) key += `${r.id}@${r.version},`;
+  const known = canonicalLists.get(key);
+  if (known !== undefined) return known;
+  if (canonicalLists.size >= 256) canonicalLists.clear();
+  canonicalLists.set(key, refs as RuleRefs);
+  return refs as RuleRefs;
 }
 
 /** The rule sets of all cards: the one list they share (the usual case: no copy), else the union. */

@@ -99,8 +99,9 @@ describe.each(backends)('decision store on $name', ({ where }) => {
 
   it('shows it again when the stage of that hip changed', async () => {
     const body = patientView();
-    const obs = (body.prefetch as { observations: { entry: { resource: { id: string; valueBoolean?: boolean } }[] } }).observations;
-    const fracture = defined(obs.entry.find((e) => e.resource.id === 'onfh-ex-1-subchondral-fracture-right-2026-06-05'), 'the fracture finding');
+    // Wherever the prefetch template puts it (the keys follow the US Core categories).
+    const entries = Object.values(body.prefetch as Record<string, { entry?: { resource: { id: string; valueBoolean?: boolean } }[] } | null>).flatMap((b) => b?.entry ?? []);
+    const fracture = defined(entries.find((e) => e.resource.id === 'onfh-ex-1-subchondral-fracture-right-2026-06-05'), 'the fracture finding');
     fracture.resource.valueBoolean = true;
     const cards = await hook(app, body);
     expect(cards.find((c) => c.summary.startsWith('Right hip ONFH'))?.summary).toMatch(/ARCO 3/);
