@@ -5,11 +5,9 @@
  */
 import type { ValueSetId, ValueSetMatch, ValueSets } from '../rules/valuesets.js';
 
-export type Json = Record<string, unknown>;
+import { isRecord, type Json } from '../base/json.js';
 
-export function isRecord(x: unknown): x is Json {
-  return typeof x === 'object' && x !== null && !Array.isArray(x);
-}
+export { isRecord, type Json };
 
 export function str(x: unknown): string | undefined {
   return typeof x === 'string' && x.length > 0 ? x : undefined;
