@@ -65,7 +65,7 @@ markdown.renderer.rules.code_inline = (tokens, i) => `<code>${escapeHtml(tokens[
 markdown.renderer.rules.softbreak = () => ' ';
 markdown.renderer.rules.link_open = (tokens, i) => {
   const token = tokens[i];
-  const href = safeUrl(String(token?.attrGet('href') ?? ''));
+  const href = safeUrl(token?.attrGet('href') ?? '');
   if (token !== undefined) token.meta = { dropped: href === undefined };
   return href === undefined ? '' : `<a href="${escapeHtml(href)}">`;
 };
