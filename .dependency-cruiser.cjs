@@ -3,19 +3,21 @@
  *   http → pipeline → fhir / reports / facts → engine → rules → vocabulary   (cards beside engine)
  * Each rule names what a layer may NOT import: anything in src/ outside its allow-list.
  * cds-hooks (the wire contract) and config sit low; auth and metrics serve the http edge.
+ * base/ (generic JSON and FHIR-reference helpers, nothing clinical) is below everything: any layer may import it.
  */
 const layer = (name, from, allowed) => ({
   name,
   severity: 'error',
   comment: `${from} may import only ${allowed.join(', ')}`,
   from: { path: `^src/${from}` },
-  to: { path: '^src/', pathNot: `^src/(${[from.replace(/\/$/, ''), ...allowed].join('|')})(/|\\.ts$|\\.d\\.ts$)` },
+  to: { path: '^src/', pathNot: `^src/(${[from.replace(/\/$/, ''), 'base', ...allowed].join('|')})(/|\\.ts$|\\.d\\.ts$)` },
 });
 
 module.exports = {
   forbidden: [
     { name: 'no-circular', severity: 'error', from: {}, to: { circular: true } },
-    layer('vocabulary-is-the-floor', 'vocabulary/', []),
+    layer('base-is-the-floor', 'base/', []),
+    layer('vocabulary-above-base', 'vocabulary/', []),
     layer('rules-below-engine', 'rules/', ['vocabulary', 'config']),
     layer('engine-below-facts', 'engine/', ['rules', 'vocabulary']),
     layer('cards-beside-engine', 'cards/', ['engine', 'rules', 'vocabulary', 'cds-hooks']),

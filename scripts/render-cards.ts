@@ -8,12 +8,12 @@
  *
  * Screenshot (docs/cards.md has the exact command): headless chromium on the HTML file.
  *
- * Every piece of card text is escaped: the markdown renderer below escapes first and only then
- * adds the few tags of the subset the cards use (headings, bold, italics, inline code, bullet and
- * numbered lists, GFM tables, http(s)/mailto links), so card content cannot inject HTML.
+ * Every piece of card text is escaped: the detail markdown is rendered by markdown-it with raw HTML
+ * off and text escaped, links only for http(s)/mailto, so card content cannot inject HTML.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import MarkdownIt from 'markdown-it';
 import { CardsResponseSchema, type Card } from '../src/cds-hooks/card.js';
 
 /** What the renderer reads of a card (uuid and extension are not shown by clients). */
@@ -27,7 +27,7 @@ export interface RenderOptions {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Escaping and a small markdown renderer
+// Escaping and markdown
 
 export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => {
@@ -51,107 +51,39 @@ function safeUrl(url: string): string | undefined {
   return /^(https?:\/\/|mailto:)/i.test(url.trim()) ? url.trim() : undefined;
 }
 
-/** Inline markdown on one run of text: code spans, links, bold, italics. Output is HTML. */
-export function renderInline(text: string): string {
-  // Code spans and links are cut out first (private-use placeholders) so emphasis rules do not reach inside.
-  const held: string[] = [];
-  const hold = (html: string): string => `\uE000${String(held.push(html) - 1)}\uE001`;
-  let s = text.replace(/[\uE000\uE001]/g, '');
-  s = s.replace(/`([^`]+)`/g, (_m, code: string) => hold(`<code>${escapeHtml(code)}</code>`));
-  s = s.replace(/\[([^\]]+)\]\(([^)\s]+)\)/g, (_m, label: string, url: string) => {
-    const href = safeUrl(url);
-    return hold(href === undefined ? renderEmphasis(escapeHtml(label)) : `<a href="${escapeHtml(href)}">${renderEmphasis(escapeHtml(label))}</a>`);
-  });
-  s = renderEmphasis(escapeHtml(s));
-  return s.replace(/\uE000(\d+)\uE001/g, (_m, i: string) => held[Number(i)] ?? '');
-}
-
-/** Bold and italics on already-escaped text (escaping leaves * and _ alone). */
-function renderEmphasis(escaped: string): string {
-  return escaped
-    .replace(/\*\*(?=\S)(.+?)(?<=\S)\*\*/g, '<strong>$1</strong>')
-    .replace(/(^|[^\w])__(?=\S)(.+?)(?<=\S)__(?!\w)/g, '$1<strong>$2</strong>')
-    .replace(/(^|[^\w*])\*(?=\S)([^*]+?)(?<=\S)\*(?!\w)/g, '$1<em>$2</em>')
-    .replace(/(^|[^\w])_(?=\S)(.+?)(?<=\S)_(?!\w)/g, '$1<em>$2</em>');
-}
-
-/** A table row's cells: outer pipes dropped, `\|` kept as a literal pipe. */
-function tableCells(line: string): string[] {
-  const inner = line.trim().replace(/^\|/, '').replace(/(?<!\\)\|$/, '');
-  return inner.split(/(?<!\\)\|/).map((c) => c.trim().replace(/\\\|/g, '|'));
-}
-
-const TABLE_DELIMITER = /^\|?\s*:?-+:?\s*(\|\s*:?-+:?\s*)*\|?\s*$/;
-const BULLET = /^\s*[-*+]\s+(.*)$/;
-const ORDERED = /^\s*\d+[.)]\s+(.*)$/;
-const HEADING = /^(#{1,6})\s+(.*?)\s*#*\s*$/;
-
 /**
- * Block markdown: ATX headings, paragraphs, bullet and numbered lists (one level; an indented
- * line continues the item), GFM tables (with column alignment). Everything is escaped.
+ * Card markdown → HTML by markdown-it (CommonMark + GFM tables), raw HTML off so card text is
+ * escaped, with this page's habits: text escaped by escapeHtml above (apostrophes too), only
+ * http(s)/mailto links become <a> (others keep their label as text), a soft line break is a space,
+ * and no newlines inside a block (top-level blocks are joined by one newline).
  */
-export function renderMarkdown(markdown: string): string {
-  const lines = markdown.replace(/\r\n?/g, '\n').split('\n');
-  const out: string[] = [];
-  let i = 0;
-  const at = (n: number): string => lines[n] ?? '';
-  while (i < lines.length) {
-    const line = at(i);
-    if (line.trim() === '') {
-      i++;
-      continue;
-    }
-    const heading = HEADING.exec(line);
-    if (heading) {
-      const level = (heading[1] ?? '#').length;
-      out.push(`<h${String(level)}>${renderInline(heading[2] ?? '')}</h${String(level)}>`);
-      i++;
-      continue;
-    }
-    if (line.includes('|') && i + 1 < lines.length && TABLE_DELIMITER.test(at(i + 1)) && at(i + 1).includes('-')) {
-      const head = tableCells(line);
-      const aligns = tableCells(at(i + 1)).map((d) => (d.startsWith(':') && d.endsWith(':') ? 'center' : d.endsWith(':') ? 'right' : d.startsWith(':') ? 'left' : ''));
-      const cell = (tag: 'th' | 'td', text: string, col: number): string => {
-        const align = aligns[col] ?? '';
-        return `<${tag}${align === '' ? '' : ` style="text-align:${align}"`}>${renderInline(text)}</${tag}>`;
-      };
-      const rows: string[] = [];
-      i += 2;
-      while (i < lines.length && at(i).trim() !== '' && at(i).includes('|')) {
-        const cells = tableCells(at(i));
-        rows.push(`<tr>${head.map((_h, c) => cell('td', cells[c] ?? '', c)).join('')}</tr>`);
-        i++;
-      }
-      out.push(`<table><thead><tr>${head.map((h, c) => cell('th', h, c)).join('')}</tr></thead><tbody>${rows.join('')}</tbody></table>`);
-      continue;
-    }
-    const list = BULLET.test(line) ? BULLET : ORDERED.test(line) ? ORDERED : undefined;
-    if (list) {
-      const items: string[] = [];
-      while (i < lines.length) {
-        const item = list.exec(at(i));
-        if (item) {
-          items.push(item[1] ?? '');
-        } else if (/^\s+\S/.test(at(i)) && items.length > 0) {
-          items.push(`${items.pop() ?? ''} ${at(i).trim()}`);
-        } else {
-          break;
-        }
-        i++;
-      }
-      const tag = list === BULLET ? 'ul' : 'ol';
-      out.push(`<${tag}>${items.map((t) => `<li>${renderInline(t)}</li>`).join('')}</${tag}>`);
-      continue;
-    }
-    const para: string[] = [];
-    while (i < lines.length && at(i).trim() !== '' && !HEADING.test(at(i)) && !BULLET.test(at(i)) && !ORDERED.test(at(i))) {
-      if (at(i).includes('|') && TABLE_DELIMITER.test(at(i + 1)) && para.length > 0) break;
-      para.push(at(i).trim());
-      i++;
-    }
-    out.push(`<p>${renderInline(para.join(' '))}</p>`);
+const markdown = new MarkdownIt({ html: false, linkify: false, typographer: false });
+// every link parses, so a javascript: one is not left as literal "[label](url)" text; link_open decides
+markdown.validateLink = () => true;
+markdown.renderer.rules.text = (tokens, i) => escapeHtml(tokens[i]?.content ?? '');
+markdown.renderer.rules.code_inline = (tokens, i) => `<code>${escapeHtml(tokens[i]?.content ?? '')}</code>`;
+markdown.renderer.rules.softbreak = () => ' ';
+markdown.renderer.rules.link_open = (tokens, i) => {
+  const token = tokens[i];
+  const href = safeUrl(token?.attrGet('href') ?? '');
+  if (token !== undefined) token.meta = { dropped: href === undefined };
+  return href === undefined ? '' : `<a href="${escapeHtml(href)}">`;
+};
+markdown.renderer.rules.link_close = (tokens, i) => {
+  // links do not nest: the nearest link_open before is this link's
+  for (let j = i - 1; j >= 0; j--) {
+    const t = tokens[j];
+    if (t?.type === 'link_open') return (t.meta as { dropped?: boolean } | null)?.dropped === true ? '' : '</a>';
   }
-  return out.join('\n');
+  return '</a>';
+};
+
+/** Block markdown (headings, paragraphs, lists, GFM tables) → HTML, every piece of text escaped. */
+export function renderMarkdown(source: string): string {
+  const tokens = markdown.parse(source, {});
+  // markdown-it writes a newline after each block tag; keep only those ending a top-level block
+  for (const t of tokens) if (!(t.level === 0 && t.nesting <= 0)) t.block = false;
+  return markdown.renderer.render(tokens, markdown.options, {}).replace(/\n$/, '');
 }
 
 // ---------------------------------------------------------------------------------------------

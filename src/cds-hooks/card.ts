@@ -9,6 +9,7 @@
  * cannot express well (cross-field rules, no null/empty anywhere, source label naming the rules).
  */
 import { z } from 'zod';
+import { isRecord } from '../base/json.js';
 import { INDICATORS } from '../vocabulary/index.js';
 
 /**
@@ -198,10 +199,6 @@ export const CARD_TYPES_AGREE: Same<DeepMutable<CardsResponse>, DeepMutable<z.in
 
 // ---------------------------------------------------------------------------------------------
 // checkCardRules
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
 
 /** Every null, "", [] and {} below `value`, as JSON paths (CDS Hooks 2.0 "Use of JSON"). */
 function emptyValues(value: unknown, path: string, out: string[]): void {

@@ -2,6 +2,7 @@
  * Calendar arithmetic on YYYY-MM-DD dates (clinical-spec.md section 8: intervals are calendar
  * months). Pure string/number work, no time zones: a clinical date is a day, not an instant.
  */
+import { z } from 'zod';
 
 interface Ymd {
   readonly y: number;
@@ -95,9 +96,12 @@ export function ageOn(birthDate: string, on: string): number {
   return Math.floor(monthsBetween(full.slice(0, 10), on) / 12);
 }
 
-/** True for a real calendar date written YYYY-MM-DD. */
+const IsoDate = z.iso.date();
+
+/**
+ * True for a real calendar date written YYYY-MM-DD. zod's ISO date answers as the regex and
+ * days-in-month check it replaced did on every year 0000-9999 × month 00-13 × day 00-32 (issue 16).
+ */
 export function isIsoDate(s: string): boolean {
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(s)) return false;
-  const { y, m, d } = parse(s);
-  return m >= 1 && m <= 12 && d >= 1 && d <= daysInMonth(y, m);
+  return IsoDate.safeParse(s).success;
 }

@@ -2,6 +2,7 @@
  * Body site and laterality (clinical-spec.md section 2): which hip a resource is about.
  */
 import { arr, codingsOf, conceptText, rec, str } from './read.js';
+import { patientIdInReference } from '../base/references.js';
 import type { ValueSets } from '../rules/valuesets.js';
 
 export type Laterality = 'left' | 'right' | 'bilateral';
@@ -109,14 +110,11 @@ export function readSites(valueSets: ValueSets, concepts: readonly unknown[]): S
   };
 }
 
-/** "Patient/123", ".../Patient/123", "Patient/123/_history/2" → "123". */
-const PATIENT_REF = /(?:^|\/)Patient\/([^/]+)(?:\/_history\/[^/]*)?$/;
-
 /** The patient a resource is about, when it says so by a plain reference (urn:uuid: → undefined). */
 export function patientIdOf(resource: Record<string, unknown>, expected?: string): string | undefined {
   const ref = str(rec(resource.subject)?.reference) ?? str(rec(resource.patient)?.reference);
   if (ref === undefined || ref.length > 512) return undefined;
   // `expected` ("Patient/<id>"): the usual case, read without the regex
   if (ref === expected) return ref.slice(8);
-  return PATIENT_REF.exec(ref)?.[1];
+  return patientIdInReference(ref);
 }

@@ -6,6 +6,7 @@
 import { readSites } from './anatomy.js';
 import { arr, codedMatches, conceptLabel, conceptText, isRecord, lowerText, rec, str, type Json } from './read.js';
 import type { ValueSets } from '../rules/valuesets.js';
+import { referenceTail } from '../base/references.js';
 
 export type MatchedBy = 'code' | 'ingredient' | 'text';
 
@@ -23,8 +24,6 @@ export interface MedicationReading {
 
 /** Looks a referenced resource up: "#id" among the contained, "Type/id" among the others. */
 export type Resolver = (owner: Json, reference: unknown, resourceType: string) => Json | undefined;
-
-const REF_TAIL = /(?:^|\/)([A-Za-z]+)\/([^/]+)(?:\/_history\/[^/]*)?$/;
 
 /** Builds a resolver over the resources of a request (Medication, Device, … by id). */
 export function makeResolver(resources: readonly unknown[]): Resolver {
@@ -45,9 +44,9 @@ export function makeResolver(resources: readonly unknown[]): Resolver {
       }
       return undefined;
     }
-    const m = REF_TAIL.exec(ref);
-    if (m?.[1] !== resourceType) return undefined;
-    return byKey.get(`${resourceType}/${m[2] ?? ''}`);
+    const tail = referenceTail(ref);
+    if (tail?.type !== resourceType) return undefined;
+    return byKey.get(`${resourceType}/${tail.id}`);
   };
 }
 

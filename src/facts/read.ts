@@ -5,11 +5,15 @@
  */
 import type { ValueSetId, ValueSetMatch, ValueSets } from '../rules/valuesets.js';
 
-export type Json = Record<string, unknown>;
+import { isRecord, type Json } from '../base/json.js';
 
-export function isRecord(x: unknown): x is Json {
-  return typeof x === 'object' && x !== null && !Array.isArray(x);
-}
+export { isRecord, type Json };
+
+/**
+ * A FHIR R4 resource as it arrives: the field names of T (@types/fhir, so a misspelt field does not
+ * compile), every value `unknown` and read through the accessors below (input is trusted for nothing).
+ */
+export type Untrusted<T> = { readonly [K in keyof T]?: unknown };
 
 export function str(x: unknown): string | undefined {
   return typeof x === 'string' && x.length > 0 ? x : undefined;

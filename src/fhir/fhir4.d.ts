@@ -1,8 +1,9 @@
 /**
  * The `fhir4` namespace (FHIR R4 types) used across the service's signatures, e.g.
- * `readonly fhir4.FhirResource[]` in CdsDecider. The installed @types/fhir (3.0.2) describes STU3
- * only and has no `fhir4`, so the names map onto @medplum/fhirtypes (R4, type-only: nothing of
- * it is loaded at run time).
+ * `readonly fhir4.FhirResource[]` in CdsDecider. The names map onto @medplum/fhirtypes (R4,
+ * type-only: nothing of it is loaded at run time); they were written when the installed @types/fhir
+ * (3.0.2) had STU3 only. The fact readers (src/facts/readers/) take field names from @types/fhir
+ * 0.0.x's R4 (`fhir/r4.js`), whose UMD `fhir4` global is not used here.
  */
 import type * as R4 from '@medplum/fhirtypes';
 

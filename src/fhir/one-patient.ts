@@ -4,11 +4,8 @@
  * and answers the patient id and the resources, or a message saying what is wrong (never a throw).
  */
 
-type Json = Record<string, unknown>;
-const isRecord = (x: unknown): x is Json => typeof x === 'object' && x !== null && !Array.isArray(x);
-
-/** "Patient/123", ".../Patient/123", "Patient/123/_history/2" → "123". */
-const PATIENT_REF = /(?:^|\/)Patient\/([^/]+?)(?:\/_history\/[^/]*)?$/;
+import { isRecord, type Json } from '../base/json.js';
+import { patientIdInReference } from '../base/references.js';
 
 /** The patient a resource points at through subject/patient (or beneficiary), if any. */
 function referencedPatient(resource: Json, fullUrlToPatient: ReadonlyMap<string, string>): string | undefined {
@@ -17,8 +14,8 @@ function referencedPatient(resource: Json, fullUrlToPatient: ReadonlyMap<string,
     if (typeof ref !== 'string') continue;
     const byUrl = fullUrlToPatient.get(ref);
     if (byUrl !== undefined) return byUrl;
-    const m = PATIENT_REF.exec(ref);
-    if (m?.[1] !== undefined) return m[1];
+    const id = patientIdInReference(ref);
+    if (id !== undefined) return id;
   }
   return undefined;
 }

@@ -2,6 +2,7 @@
  * Assembling one patient's record from prefetch slots and FHIR search results: pure, no I/O.
  * The record is what the engine sees, so anything that is not this patient's is left out here.
  */
+import { parseReference } from '../base/references.js';
 
 export interface PatientRecord {
   readonly patientId: string;
@@ -23,11 +24,7 @@ export interface SourceUnavailable {
   readonly reason: string;
 }
 
-/** `Patient/123`, `https://ehr/fhir/Patient/123`, `Patient/123/_history/2` → { type, id }. */
-export function parseReference(reference: string): { readonly type: string; readonly id: string } | null {
-  const match = /(?:^|\/)([A-Z][A-Za-z]+)\/([A-Za-z0-9\-.]{1,64})(?:\/_history\/[A-Za-z0-9\-.]{1,64})?$/.exec(reference);
-  return match?.[1] !== undefined && match[2] !== undefined ? { type: match[1], id: match[2] } : null;
-}
+export { parseReference };
 
 /**
  * Whether a resource belongs to the patient: Patient by its id; other resources by the reference in

@@ -14,6 +14,7 @@ import { join, relative, sep } from 'node:path';
 import { classifyDraftOrders } from '../facts/index.js';
 import { checkOrders } from '../engine/index.js';
 import { assessBundle } from './assess-bundle.js';
+import { isRecord } from '../base/json.js';
 import type { LoadedRules } from '../rules/index.js';
 
 export interface CaseFailure {
@@ -33,8 +34,6 @@ export interface CaseResult {
   readonly failures: readonly CaseFailure[];
 }
 
-type Json = Record<string, unknown>;
-const isRecord = (x: unknown): x is Json => typeof x === 'object' && x !== null && !Array.isArray(x);
 
 /** How elements of a named array are paired with the actual ones. */
 const PAIR_KEYS: Readonly<Record<string, readonly string[]>> = {

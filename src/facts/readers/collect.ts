@@ -7,7 +7,8 @@ import type { Laterality } from '../anatomy.js';
 import type {
   ContraindicationId, FindingId, FindingValue, HipFacts, ImagingModality, PatientFacts, RecordedStage, ScoreFact, Side,
 } from '../../engine/patient-facts.js';
-import type { Json } from '../read.js';
+import type { MedicationRequest, MedicationStatement } from 'fhir/r4.js';
+import type { Untrusted } from '../read.js';
 import type { ValueSets } from '../../rules/valuesets.js';
 
 export type KnownSide = 'left' | 'right';
@@ -106,7 +107,7 @@ export interface Collector {
   readonly inr: PendingScore[];
   readonly platelets: PendingScore[];
   readonly smoking: (Dated & { readonly value: boolean | null })[];
-  readonly medications: { readonly ref: string; readonly resource: Json }[];
+  readonly medications: { readonly ref: string; readonly resource: Untrusted<MedicationRequest | MedicationStatement> }[];
   readonly contraindications: Partial<Record<ContraindicationId, string[]>>;
   alcoholUseDisorder: boolean;
   diabetes: boolean;

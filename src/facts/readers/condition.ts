@@ -4,7 +4,8 @@
  */
 import { readSites, type Laterality, type SiteReading } from '../anatomy.js';
 import type { ContraindicationId, Side } from '../../engine/patient-facts.js';
-import { codingsOf, dateOnly, instant, oneOrMany, refOf, str, type Json } from '../read.js';
+import type { Condition } from 'fhir/r4.js';
+import { codingsOf, dateOnly, instant, oneOrMany, refOf, str, type Untrusted } from '../read.js';
 import { readRecordedStage } from '../stage.js';
 import type { ValueSetMatch } from '../../rules/valuesets.js';
 import { ETIOLOGY_RANK, gap, sidesOf, type Collector, type Etiology } from './collect.js';
@@ -17,13 +18,13 @@ function codes(concept: unknown): readonly string[] {
 }
 
 /** spec 1: not refuted/entered-in-error; clinicalStatus absent or active/recurrence/relapse. */
-function isCurrentCondition(c: Json): boolean {
+function isCurrentCondition(c: Untrusted<Condition>): boolean {
   if (codes(c.verificationStatus).some((code) => NOT_TRUE_VERIFICATION.has(code))) return false;
   const clinical = codes(c.clinicalStatus);
   return clinical.length === 0 || clinical.some((code) => CURRENT_CLINICAL.has(code));
 }
 
-export function readCondition(acc: Collector, c: Json): void {
+export function readCondition(acc: Collector, c: Untrusted<Condition>): void {
   if (!isCurrentCondition(c)) return;
   const ref = refOf('Condition', c);
   const matches: ValueSetMatch[] = [];

@@ -4,7 +4,8 @@
  */
 import { readSites, type SiteReading } from '../anatomy.js';
 import type { ImagingModality } from '../../engine/patient-facts.js';
-import { arr, codingsOf, conceptText, dateOnly, instant, rec, refOf, str, type Json } from '../read.js';
+import type { ImagingStudy, ImagingStudySeries } from 'fhir/r4.js';
+import { arr, codingsOf, conceptText, dateOnly, instant, rec, refOf, str, type Untrusted } from '../read.js';
 import { SYSTEMS, type ValueSets } from '../../rules/valuesets.js';
 import type { Collector } from './collect.js';
 
@@ -14,7 +15,7 @@ function asModality(value: string): ImagingModality | undefined {
   return value === 'MR' || value === 'CT' || value === 'CR' || value === 'DX' || value === 'NM' ? value : undefined;
 }
 
-export function readImagingStudy(acc: Collector, s: Json): void {
+export function readImagingStudy(acc: Collector, s: Untrusted<ImagingStudy>): void {
   const ref = refOf('ImagingStudy', s);
   const status = str(s.status);
   if (status !== undefined && UNUSABLE_IMAGING.has(status)) return;
@@ -34,7 +35,7 @@ export function readImagingStudy(acc: Collector, s: Json): void {
   const studySite: SiteReading = { ...studyRead, otherSite: studyRead.knee };
   let sawSeries = false;
   for (const x of arr(s.series)) {
-    const series = rec(x);
+    const series: Untrusted<ImagingStudySeries> | undefined = rec(x);
     if (series === undefined) continue;
     sawSeries = true;
     const own = codingsOf(series.modality)[0];
@@ -66,10 +67,11 @@ export function readImagingStudy(acc: Collector, s: Json): void {
   }
 }
 
-function earliestSeriesStart(s: Json): string | undefined {
+function earliestSeriesStart(s: Untrusted<ImagingStudy>): string | undefined {
   let best: string | undefined;
   for (const x of arr(s.series)) {
-    const started = str(rec(x)?.started);
+    const series: Untrusted<ImagingStudySeries> | undefined = rec(x);
+    const started = str(series?.started);
     if (started !== undefined && (best === undefined || instant(started) < instant(best))) best = started;
   }
   return best;

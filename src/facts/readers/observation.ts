@@ -5,7 +5,8 @@
  */
 import { readSites, type Laterality, type SiteReading } from '../anatomy.js';
 import type { FindingId } from '../../engine/patient-facts.js';
-import { arr, codingsOf, conceptText, dateOnly, instant, lowerText, oneOrMany, rec, refOf, str, type Json } from '../read.js';
+import type { Observation, ObservationComponent } from 'fhir/r4.js';
+import { arr, codingsOf, conceptText, dateOnly, instant, lowerText, oneOrMany, rec, refOf, str, type Untrusted } from '../read.js';
 import { readFinding, readPlatelets, readScore, type ValueReading } from '../values.js';
 import type { ValueSetMatch, ValueSets } from '../../rules/valuesets.js';
 import { implausible, type Collector, type Dated, type PendingScore } from './collect.js';
@@ -23,12 +24,12 @@ interface When {
 }
 
 /** spec 3: effectiveDateTime, else effectivePeriod.start, else issued. */
-function observationWhen(o: Json): When {
+function observationWhen(o: Untrusted<Observation>): When {
   const raw = str(o.effectiveDateTime) ?? str(rec(o.effectivePeriod)?.start) ?? str(o.issued);
   return { date: dateOnly(raw), at: instant(raw) };
 }
 
-function readObservationPart(acc: Collector, o: Json, part: Json, ref: string, whenOf: () => When, sideOf: () => SiteReading): void {
+function readObservationPart(acc: Collector, o: Untrusted<Observation>, part: Untrusted<ObservationComponent>, ref: string, whenOf: () => When, sideOf: () => SiteReading): void {
   const match = observationCodeMatch(acc.valueSets, part.code);
   if (match === undefined) return;
   const status = str(o.status);
@@ -90,7 +91,7 @@ function readObservationPart(acc: Collector, o: Json, part: Json, ref: string, w
   }
 }
 
-export function readObservation(acc: Collector, o: Json): void {
+export function readObservation(acc: Collector, o: Untrusted<Observation>): void {
   // Most observations of a chart (vitals, labs) are in no value set: decided on their codes
   // alone, before anything is built for them.
   if (!isObservationRead(acc.valueSets, o)) return;
@@ -134,7 +135,7 @@ function observationCodeMatch(valueSets: ValueSets, concept: unknown): ValueSetM
 }
 
 /** Whether an Observation's code or a component's code is in the finding or observation value set. */
-function isObservationRead(valueSets: ValueSets, o: Json): boolean {
+function isObservationRead(valueSets: ValueSets, o: Untrusted<Observation>): boolean {
   if (observationCodeMatch(valueSets, o.code) !== undefined) return true;
   const components = o.component;
   if (!Array.isArray(components)) return false;
@@ -152,7 +153,7 @@ function codingMatch(valueSets: ValueSets, system: string | undefined, code: str
 }
 
 /** spec 9: current smoker codes → true; another answer → false; an "unknown" answer or none → null. */
-function readSmoking(valueSets: ValueSets, o: Json): boolean | null {
+function readSmoking(valueSets: ValueSets, o: Untrusted<ObservationComponent>): boolean | null {
   let answer: string | undefined;
   for (const c of codingsOf(o.valueCodeableConcept)) {
     answer = valueSets.find('smoking-status', c.system, c.code)?.value;

@@ -1,8 +1,9 @@
 /** Patient → birth date and sex (clinical-spec.md section 10); another patient's record is ignored. */
-import { dateOnly, refOf, str, type Json } from '../read.js';
+import type { Patient } from 'fhir/r4.js';
+import { dateOnly, refOf, str, type Untrusted } from '../read.js';
 import type { Collector } from './collect.js';
 
-export function readPatient(acc: Collector, p: Json): void {
+export function readPatient(acc: Collector, p: Untrusted<Patient>): void {
   const id = str(p.id);
   // another patient's record in the bundle is never read as this one's
   if (acc.patientId !== '' && id !== undefined && id !== acc.patientId) {
