@@ -1,6 +1,6 @@
 /**
  * Loads the versioned JSON rule sets of a rules directory (design.md section 2): every
- * `**\/*.json` except `cases/` and `schema/` folders, dispatched on `kind`, validated with zod,
+ * `**\/*.json` except `cases/`, `schema/` and `corpus/` folders, dispatched on `kind`, validated with zod,
  * conditions checked and compiled once. Any fault refuses the whole load with a RulesLoadError
  * naming the file and the JSON path; a service never starts on half a rule set.
  */
@@ -21,6 +21,8 @@ import type {
 import { RULE_FILE_SCHEMAS, RULE_KINDS, RuleHeaderSchema, STAGE_CODES } from './schemas.js';
 import type { ValueSetFile, ValueSets } from '../facts/valuesets.js';
 import { ValueSetError, ValueSetFileSchema, compileValueSets } from '../facts/valuesets.js';
+import * as reportLexicon from './kinds/report-lexicon.js';
+import type { ReportLexiconFile, ReportLexicons } from './kinds/report-lexicon.js';
 
 export type { CompiledLogic } from './logic.js';
 
@@ -169,6 +171,8 @@ export interface LoadedRules {
   readonly riskFactors: readonly RiskFactorRule[];
   readonly progressionRisk: readonly ProgressionFactorRule[];
   readonly orderChecks: readonly OrderCheckRule[];
+  /** The words radiology reports are read with, per language (clinical-spec.md 12). */
+  readonly reportLexicons: ReportLexicons;
 }
 
 interface ReadFile {
@@ -177,7 +181,7 @@ interface ReadFile {
   readonly json: unknown;
 }
 
-const SKIPPED_FOLDERS = new Set(['cases', 'schema']);
+const SKIPPED_FOLDERS = new Set(['cases', 'schema', 'corpus']);
 
 /**
  * The rule files of a directory, as `folder/name.json` paths. A symbolic link to a file counts as
@@ -241,7 +245,8 @@ type Parsed =
   | { kind: 'conservative-care'; data: ConservativeCareFile }
   | { kind: 'follow-up'; data: FollowUpFile }
   | { kind: 'risk-factors'; data: RiskFactorsFile }
-  | { kind: 'order-checks'; data: OrderChecksFile };
+  | { kind: 'order-checks'; data: OrderChecksFile }
+  | { kind: 'report-lexicon'; data: ReportLexiconFile };
 
 interface ParsedFile {
   readonly file: string;
@@ -265,12 +270,16 @@ export function compileRuleFiles(files: readonly ReadFile[], faults: RuleFault[]
       const r = ValueSetFileSchema.safeParse(f.json);
       if (r.success) parsed = { kind, data: r.data };
       else faults.push(...zodFaults(f.file, r.error));
+    } else if (kind === reportLexicon.kind) {
+      const r = reportLexicon.schema.safeParse(f.json);
+      if (r.success) parsed = { kind, data: r.data };
+      else faults.push(...zodFaults(f.file, r.error));
     } else if ((RULE_KINDS as readonly string[]).includes(kind)) {
       const r = RULE_FILE_SCHEMAS[kind as RuleKind].safeParse(f.json);
       if (r.success) parsed = { kind, data: r.data } as Parsed;
       else faults.push(...zodFaults(f.file, r.error));
     } else {
-      faults.push({ file: f.file, path: '$.kind', message: `unknown kind "${kind}" (one of valueset, ${RULE_KINDS.join(', ')})` });
+      faults.push({ file: f.file, path: '$.kind', message: `unknown kind "${kind}" (one of valueset, ${RULE_KINDS.join(', ')}, ${reportLexicon.kind})` });
     }
     if (parsed === null) continue;
     const d = parsed.data;
@@ -381,6 +390,9 @@ class Compiler {
     const { parsed } = p;
     switch (parsed.kind) {
       case 'valueset':
+        return;
+      case 'report-lexicon':
+        for (const f of reportLexicon.check(parsed.data)) this.fault(file, f.path, f.message);
         return;
       case 'derived-facts':
         parsed.data.facts.forEach((f, i) => { this.logic(file, `$.facts[${i}].value`, f.value); });
@@ -554,7 +566,12 @@ class Compiler {
     const indications = (kind: 'surgical-evaluation' | 'conservative-care'): IndicationRule[] =>
       of(kind).flatMap((p) => p.parsed.data.indications.map((x) => ({ ...cite(p, x), id: x.id, when: compileLogic(x.when), reason: x.reason })));
 
-    if (this.faults.length > 0 || !staging.arco || !staging.chinese || !fu || !valueSets) return null;
+    const reportLexicons = reportLexicon.compile(
+      of('report-lexicon').map((p) => ({ data: p.parsed.data, rule: ref(p), file: p.file })),
+      (file, path, message) => { this.fault(file, path, message); },
+    );
+
+    if (this.faults.length > 0 || !staging.arco || !staging.chinese || !fu || !valueSets || !reportLexicons) return null;
     const fuData = fu.parsed.data;
     return {
       sets,
@@ -572,6 +589,7 @@ class Compiler {
         interval: fuData.interval.map((x) => ({ ...cite(fu, x), months: x.months, when: compileLogic(x.when), reason: x.reason })),
         dataGaps: (fuData.dataGaps ?? []).map((x) => ({ ...cite(fu, x), side: x.side ?? 'hip', code: x.code, when: compileLogic(x.when), message: x.message, ...(x.finding ? { finding: x.finding } : {}) })),
       },
+      reportLexicons,
       riskFactors: of('risk-factors').flatMap((p) => p.parsed.data.patient.map((x) => ({ ...cite(p, x), id: x.id, when: compileLogic(x.when), says: x.says }))),
       progressionRisk: of('risk-factors').flatMap((p) =>
         p.parsed.data.progression.map((x) => ({ ...cite(p, x), id: x.id, when: compileLogic(x.when), says: x.says, imaging: x.imaging })),

@@ -17,20 +17,20 @@ export type RuleKind = (typeof RULE_KINDS)[number];
 const Logic = z.unknown().describe('JSON Logic condition over the facts of rules/README.md');
 
 /** Where a rule comes from, and whether it is the guideline's word or the project's reading. */
-const Citation = {
+export const Citation = {
   source: z.string().min(1).describe('guideline table/section or seed, e.g. "GL2025 Table 7"'),
   basis: z.enum(['guideline', 'interpretation', 'secondary source']).optional()
     .describe('"interpretation" where the sources are silent; "secondary source" where only a secondary source says it'),
   why: z.string().min(1).optional().describe('one sentence: why this interpretation (required with basis "interpretation")'),
 };
 
-function requireWhy(value: { basis?: string | undefined; why?: string | undefined }, ctx: z.RefinementCtx): void {
+export function requireWhy(value: { basis?: string | undefined; why?: string | undefined }, ctx: z.RefinementCtx): void {
   if (value.basis === 'interpretation' && value.why === undefined) {
     ctx.addIssue({ code: 'custom', path: ['why'], message: 'an interpretation says why in one sentence ("why")' });
   }
 }
 
-const Header = {
+export const Header = {
   $schema: z.string().optional(),
   id: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'lower-case id: letters, digits, hyphens'),
   version: z.string().regex(/^\d{4}\.\d+\.\d+$/, 'version <guideline year>.<minor>.<patch>, e.g. 2025.1.0'),

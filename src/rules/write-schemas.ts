@@ -6,11 +6,17 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BUNDLED_RULES_DIR } from '../config.js';
+import { z } from 'zod';
+import * as reportLexicon from './kinds/report-lexicon.js';
 import { RULE_KINDS, ruleJsonSchema } from './schemas.js';
 
 /** The file name and text of each kind's JSON Schema, as committed. */
 export function ruleSchemaFiles(): { name: string; text: string }[] {
-  return RULE_KINDS.map((kind) => ({ name: `${kind}.schema.json`, text: `${JSON.stringify(ruleJsonSchema(kind), null, 2)}\n` }));
+  const lexicon = { ...z.toJSONSchema(reportLexicon.schema, { io: 'input', unrepresentable: 'any' }), title: `onfh-cds rule file, kind "${reportLexicon.kind}"` };
+  return [
+    ...RULE_KINDS.map((kind) => ({ name: `${kind}.schema.json`, text: `${JSON.stringify(ruleJsonSchema(kind), null, 2)}\n` })),
+    { name: `${reportLexicon.kind}.schema.json`, text: `${JSON.stringify(lexicon, null, 2)}\n` },
+  ];
 }
 
 export async function writeRuleSchemas(rulesDir: string): Promise<string[]> {

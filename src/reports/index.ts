@@ -1,0 +1,134 @@
+/**
+ * Radiology report text → sided statements with certainty (clinical-spec.md section 12,
+ * design.md sections 5 and 8). Pure: no I/O, no logging, never throws; what could not be read
+ * is a note naming the report (no report text in notes).
+ *
+ *   readReports(resources, lexicons) → { statements, notes }
+ *
+ * Each report: its text parts (sources.ts), sentences (sentences.ts), section headings and sided
+ * headings ("Right hip:"), then each sentence in its own language (a sentence mostly in Chinese
+ * characters is read with the Chinese lexicon) by SentenceReader (sentence.ts). Side falls back
+ * from the sentence to the heading to the study's own side; a side with a prosthesis in the
+ * report has no femoral head, so nothing of that side is read from it.
+ */
+import type { CompiledReportLexicon, ReportLexicons, SideWord } from '../rules/kinds/report-lexicon.js';
+import { normalizeText } from '../rules/kinds/report-lexicon.js';
+import { splitSentences } from './sentences.js';
+import { SentenceReader } from './sentence.js';
+import type { ReportSource } from './sources.js';
+import { reportSources } from './sources.js';
+import type { ReadLimits, ReportNote, ReportReading, ReportStatement } from './types.js';
+import { DEFAULT_LIMITS } from './types.js';
+
+export type { Certainty, ReadLimits, ReportNote, ReportReading, ReportStatement } from './types.js';
+export { DEFAULT_LIMITS } from './types.js';
+
+const QUOTE_MAX = 300;
+const HAN = /\p{Script=Han}/gu;
+const LATIN = /[A-Za-z]/g;
+
+/** A sentence is Chinese when Han characters carry it (a Han character is about a word of four letters). */
+function lexiconFor(text: string, lexicons: ReportLexicons): CompiledReportLexicon {
+  const han = text.match(HAN)?.length ?? 0;
+  if (han === 0) return lexicons.en;
+  const latin = text.match(LATIN)?.length ?? 0;
+  return han * 4 >= latin ? lexicons.zh : lexicons.en;
+}
+
+/** The written sentence without a leading heading ("FINDINGS:", "【诊断意见】"). */
+function withoutLabel(text: string): string {
+  const m = /^[^:：】\]]{0,60}[:：】\]]/.exec(text);
+  return m ? text.slice(m[0].length).trim() : text;
+}
+
+const quote = (text: string): string => (text.length > QUOTE_MAX ? `${text.slice(0, QUOTE_MAX - 1)}…` : text);
+
+/** "Right hip:" opening a sentence: a short label holding a side word and nothing a finding is made of. */
+function sidedLabel(norm: string, lex: CompiledReportLexicon): { sides: SideWord[]; rest: number } | null {
+  const colon = norm.indexOf(':');
+  if (colon <= 0 || colon > 40) return null;
+  const label = norm.slice(0, colon);
+  const tooLong = lex.language === 'en' ? label.trim().split(' ').length > 5 : label.trim().length > 12;
+  if (tooLong) return null;
+  const hits = lex.scan(label);
+  const sides = hits.flatMap((h) => (h.tag.type === 'side' ? [h.tag.side] : []));
+  const other = hits.some((h) => ['finding', 'negation', 'uncertainty', 'distractor', 'prosthesis', 'arco'].includes(h.tag.type));
+  return sides.length > 0 && !other ? { sides, rest: colon + 1 } : null;
+}
+
+function toSides(sides: readonly SideWord[]): ('left' | 'right')[] {
+  if (sides.includes('bilateral') || (sides.includes('left') && sides.includes('right'))) return ['left', 'right'];
+  return sides.filter((s): s is 'left' | 'right' => s === 'left' || s === 'right');
+}
+
+function readSource(source: ReportSource, lexicons: ReportLexicons): ReportStatement[] {
+  const statements: ReportStatement[] = [];
+  const replaced = new Set<'left' | 'right' | 'unknown'>();
+  const abbreviation = (w: string): boolean => lexicons.en.abbreviations.has(w);
+  for (const part of source.parts) {
+    let section = part.section ?? 'text';
+    let read = true;
+    let headingSides: ('left' | 'right')[] = [];
+    for (const sentence of splitSentences(part.text, abbreviation)) {
+      const lex = lexiconFor(sentence.text, lexicons);
+      let norm = normalizeText(sentence.text).trim();
+      let written = sentence.text;
+      const heading = lex.heading(norm);
+      if (heading) {
+        section = heading.section;
+        read = heading.read;
+        headingSides = [];
+        norm = norm.slice(heading.rest).trim();
+        written = withoutLabel(written);
+      }
+      if (!read || norm === '') continue;
+      const label = sidedLabel(norm, lex);
+      if (label) {
+        headingSides = toSides(label.sides);
+        norm = norm.slice(label.rest).trim();
+        written = withoutLabel(written);
+      }
+      const reading = new SentenceReader(norm, lex.scan(norm), lex).read();
+      const fallback: ('left' | 'right' | 'unknown')[] = headingSides.length > 0 ? headingSides : [source.studySide ?? 'unknown'];
+      for (const p of reading.prostheses) for (const s of p.length > 0 ? toSides(p) : fallback) replaced.add(s);
+      for (const f of reading.findings) {
+        const sides = f.sides.length > 0 ? toSides(f.sides) : fallback;
+        for (const side of sides) {
+          statements.push({
+            report: source.ref, date: source.date, studyKind: source.studyKind, side, finding: f.finding, certainty: f.certainty,
+            ...(f.value !== undefined ? { value: f.value } : {}),
+            text: quote(written.trim()), section, language: lex.language,
+          });
+        }
+      }
+    }
+  }
+  const seen = new Set<string>();
+  return statements.filter((s) => {
+    const key = `${s.side}|${s.finding}|${s.certainty}|${String(s.value)}|${s.text}`;
+    if (replaced.has(s.side) || seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+/** Every radiology report of a record → its statements; the newest `maxReports` are read. */
+export function readReports(resources: readonly unknown[], lexicons: ReportLexicons, limits: ReadLimits = DEFAULT_LIMITS): ReportReading {
+  const { sources, notes } = reportSources(Array.isArray(resources) ? resources : [], lexicons, limits.maxCharsPerReport);
+  const allNotes: ReportNote[] = [...notes];
+  const newestFirst = [...sources].sort((a, b) => (b.date ?? '').localeCompare(a.date ?? ''));
+  const read = newestFirst.slice(0, limits.maxReports);
+  for (const skipped of newestFirst.slice(limits.maxReports)) {
+    allNotes.push({ report: skipped.ref, code: 'reports-capped', message: `not read: only the newest ${limits.maxReports} radiology reports are read` });
+  }
+  const statements: ReportStatement[] = [];
+  for (const source of read) {
+    try {
+      statements.push(...readSource(source, lexicons));
+    } catch {
+      // A guard, not a path: a report the reader cannot handle is skipped and named, never a failed call.
+      allNotes.push({ report: source.ref, code: 'unreadable', message: 'report text could not be read' });
+    }
+  }
+  return { statements, notes: allNotes };
+}

@@ -1,0 +1,348 @@
+/**
+ * Rule kind `report-lexicon` (clinical-spec.md section 12): the words a radiology report is read
+ * with, one file per language (rules/reports/en.json, zh.json). Section headings, side words,
+ * negation and uncertainty triggers with their scope ends, finding phrases, distractors, value
+ * words and the study codes are data; src/reports/ only sequences them. Every list cites where it
+ * came from. Terms are literals: they are escaped and joined into one alternation per language,
+ * so no rule file can bring a regular expression (or its backtracking) into the reader.
+ */
+import { z } from 'zod';
+import { Citation, Header, requireWhy } from '../schemas.js';
+
+export const kind = 'report-lexicon';
+
+/** clinical-spec.md section 12: what a statement may say. */
+export const REPORT_FINDINGS = [
+  'onfh', 'subchondral-fracture', 'collapse-depth', 'necrotic-extent', 'bone-marrow-edema', 'joint-effusion',
+  'joint-space-narrowing', 'mri-necrosis-sign', 'arco-stage',
+] as const;
+export type ReportFindingId = (typeof REPORT_FINDINGS)[number];
+
+export const STUDY_KINDS = ['MRI', 'CT', 'radiograph', 'bone scan'] as const;
+export type StudyKind = (typeof STUDY_KINDS)[number];
+export type ReportLanguage = 'en' | 'zh';
+export type SideWord = 'left' | 'right' | 'bilateral';
+export type SizeWord = 'small' | 'medium' | 'large';
+
+const Term = z.string().min(1).max(80);
+const Terms = z.array(Term).min(1);
+const Listed = z.strictObject({ source: z.string().min(1).describe('where this list comes from'), terms: Terms });
+const Coding = z.strictObject({ system: z.string().min(1), code: z.string().min(1) });
+
+export const schema = z.strictObject({
+  ...Header,
+  kind: z.literal(kind),
+  language: z.enum(['en', 'zh']),
+  sections: z.array(z.strictObject({
+    section: z.string().regex(/^[a-z][a-z-]*$/),
+    read: z.boolean().describe('true: findings/impression are read; false: history, indication, technique, comparison are not'),
+    terms: Terms,
+    source: z.string().min(1),
+  })).min(1),
+  sides: z.strictObject({ source: z.string().min(1), left: Terms, right: Terms, bilateral: Terms }),
+  negation: z.strictObject({ source: z.string().min(1), before: Terms, after: Terms }),
+  uncertainty: z.strictObject({ source: z.string().min(1), before: Terms, after: Terms }),
+  pseudoTriggers: Listed.describe('look like a trigger but are not ("no change"): matched and ignored'),
+  scopeEnds: Listed.describe('a trigger\'s scope stops here ("but", "however")'),
+  listJoiners: Listed.describe('after a comma these carry a trigger\'s scope on to the next item ("or", "and")'),
+  scopeWindow: z.number().int().min(1).max(200).describe('characters from a trigger (or the last finding in its scope) to the next finding it reaches'),
+  findings: z.array(z.strictObject({ finding: z.enum(REPORT_FINDINGS), terms: Terms, ...Citation }).superRefine(requireWhy)).min(1),
+  hipSites: Listed.describe('words naming the hip or femoral head; a finding phrase containing one is anchored to the hip'),
+  distractors: z.array(z.strictObject({
+    id: z.string().regex(/^[a-z][a-z-]*$/),
+    terms: Terms,
+    findings: z.array(z.enum(REPORT_FINDINGS)).min(1).optional().describe('the findings it vetoes (all when absent)'),
+    source: z.string().min(1),
+  })).min(1),
+  prosthesis: Listed.describe('a replaced hip: no femoral head, so no finding of that side is read from the report'),
+  priorStudy: Listed.describe('a clause about a prior study, not this one: not read'),
+  values: z.strictObject({
+    source: z.string().min(1),
+    units: z.strictObject({ mm: Terms, cm: Terms, percent: Terms }),
+    rangeJoiners: Terms,
+    sizes: z.strictObject({ small: Terms, medium: Terms, large: Terms }),
+    fractions: z.array(z.strictObject({ terms: Terms, percent: z.number().min(0).max(100) })),
+    extentContext: Terms.describe('words of a necrotic lesion: a % or size near one is the necrotic extent'),
+    extentExclusions: Terms.describe('a % next to one of these is not the necrotic extent (crescent length)'),
+    extentWindow: z.number().int().min(1).max(200),
+    depthWindow: z.number().int().min(1).max(200),
+    arco: Terms,
+    stageWords: Terms.describe('words allowed between ARCO and the stage ("stage", "2019", "分期")'),
+    otherStaging: Terms.describe('Ficat, Steinberg, JIC: a stage of another system is not an ARCO stage'),
+  }),
+  studies: z.strictObject({
+    source: z.string().min(1),
+    titles: z.array(z.strictObject({ kind: z.enum(STUDY_KINDS), terms: Terms })).min(1),
+    codes: z.array(z.strictObject({ ...Coding.shape, kind: z.enum(STUDY_KINDS), side: z.enum(['left', 'right', 'bilateral']).optional() })).optional(),
+    radiologyCategories: z.array(Coding).optional().describe('DiagnosticReport.category / DocumentReference type or category of a radiology report'),
+    narrativeCodes: z.array(z.strictObject({ ...Coding.shape, section: z.string().regex(/^[a-z][a-z-]*$/) })).optional()
+      .describe('result Observation codes whose valueString is report text, and the section it is'),
+  }),
+  abbreviations: Listed.optional().describe('a full stop after one of these does not end a sentence'),
+});
+export type ReportLexiconFile = z.output<typeof schema>;
+
+/** What one matched term means (a term may carry several tags of one type, never two types). */
+export type Tag =
+  | { readonly type: 'finding'; readonly finding: ReportFindingId; readonly anchored: boolean }
+  | { readonly type: 'negation' | 'uncertainty'; readonly before: boolean; readonly after: boolean }
+  | { readonly type: 'pseudo' | 'scope-end' | 'list-joiner' | 'hip-site' | 'prosthesis' | 'prior-study' | 'extent-context' | 'extent-exclusion' | 'arco' | 'other-staging' }
+  | { readonly type: 'side'; readonly side: SideWord }
+  | { readonly type: 'distractor'; readonly id: string; readonly findings: readonly ReportFindingId[] | null }
+  | { readonly type: 'size'; readonly size: SizeWord }
+  | { readonly type: 'fraction'; readonly percent: number }
+  | { readonly type: 'study'; readonly kind: StudyKind }
+  | { readonly type: 'section'; readonly section: string; readonly read: boolean };
+
+export interface TermHit {
+  readonly start: number;
+  readonly end: number;
+  readonly tag: Tag;
+}
+
+export interface NumberHit {
+  readonly start: number;
+  readonly end: number;
+  /** The value in mm (mm, cm) or percent; the upper end of a range. */
+  readonly value: number;
+  readonly unit: 'mm' | 'percent';
+}
+
+export interface CompiledReportLexicon {
+  readonly language: ReportLanguage;
+  readonly rule: { readonly id: string; readonly version: string };
+  /** Every term in `normalized` text, leftmost-longest, not overlapping. */
+  readonly scan: (normalized: string) => TermHit[];
+  /** A section heading at the start of a normalized sentence, and where its content starts. */
+  readonly heading: (normalized: string) => { readonly section: string; readonly read: boolean; readonly rest: number } | null;
+  readonly numbers: (normalized: string) => NumberHit[];
+  /** The ARCO stage written right after an `arco` term ("stage iiia" → "3A"), or null. */
+  readonly stageAfter: (normalized: string, from: number) => { readonly stage: string; readonly end: number } | null;
+  readonly scopeWindow: number;
+  readonly extentWindow: number;
+  readonly depthWindow: number;
+  readonly abbreviations: ReadonlySet<string>;
+}
+
+export interface ReportLexicons {
+  readonly en: CompiledReportLexicon;
+  readonly zh: CompiledReportLexicon;
+  /** `system|code` → what a study code says. */
+  readonly studyCodes: ReadonlyMap<string, { readonly kind: StudyKind; readonly side?: SideWord }>;
+  readonly radiologyCategories: ReadonlySet<string>;
+  readonly narrativeCodes: ReadonlyMap<string, string>;
+}
+
+/**
+ * The one normalization of report text and of terms: NFKC (full-width forms, Roman numerals Ⅲ →
+ * III, Chinese punctuation "，：" → ",:"), lower case, dashes unified, a hyphen between letters read
+ * as a space ("double-line" = "double line"), runs of white space as one space.
+ */
+export function normalizeText(text: string): string {
+  return text
+    .normalize('NFKC')
+    .toLowerCase()
+    .replace(/[\u2010-\u2015\u2212]/g, '-')
+    .replace(/(?<=\p{L})-(?=\p{L})/gu, ' ')
+    .replace(/\s+/g, ' ');
+}
+
+const LATIN_EDGE = /[a-z0-9]/;
+const escape = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/** A literal term as a regex alternative: word edges where it starts or ends with a letter or digit. */
+function alternative(term: string, plural: boolean): string {
+  const first = term[0] ?? '';
+  const last = term.at(-1) ?? '';
+  const pre = LATIN_EDGE.test(first) ? '(?<![a-z0-9])' : '';
+  const post = LATIN_EDGE.test(last) ? (plural && /[a-z]/.test(last) ? '(?:e?s)?(?![a-z0-9])' : '(?![a-z0-9])') : '';
+  return `${pre}${escape(term)}${post}`;
+}
+
+function alternation(terms: readonly string[], plural: boolean): string {
+  return [...new Set(terms)].sort((a, b) => b.length - a.length || (a < b ? -1 : 1)).map((t) => alternative(t, plural)).join('|');
+}
+
+interface Entry { readonly term: string; readonly path: string; readonly tag: Tag }
+
+/** Every term of a file with its JSON path and tag (hip-site anchoring is worked out in compile). */
+function entries(d: ReportLexiconFile): Entry[] {
+  const out: Entry[] = [];
+  const add = (terms: readonly string[], path: string, tag: Tag): void => {
+    terms.forEach((term, i) => out.push({ term: normalizeText(term).trim(), path: `${path}[${i}]`, tag }));
+  };
+  d.sections.forEach((s, i) => { add(s.terms, `$.sections[${i}].terms`, { type: 'section', section: s.section, read: s.read }); });
+  for (const side of ['left', 'right', 'bilateral'] as const) add(d.sides[side], `$.sides.${side}`, { type: 'side', side });
+  for (const type of ['negation', 'uncertainty'] as const) {
+    add(d[type].before, `$.${type}.before`, { type, before: true, after: false });
+    add(d[type].after, `$.${type}.after`, { type, before: false, after: true });
+  }
+  add(d.pseudoTriggers.terms, '$.pseudoTriggers.terms', { type: 'pseudo' });
+  add(d.scopeEnds.terms, '$.scopeEnds.terms', { type: 'scope-end' });
+  add(d.listJoiners.terms, '$.listJoiners.terms', { type: 'list-joiner' });
+  d.findings.forEach((f, i) => { add(f.terms, `$.findings[${i}].terms`, { type: 'finding', finding: f.finding, anchored: false }); });
+  add(d.hipSites.terms, '$.hipSites.terms', { type: 'hip-site' });
+  d.distractors.forEach((x, i) => { add(x.terms, `$.distractors[${i}].terms`, { type: 'distractor', id: x.id, findings: x.findings ?? null }); });
+  add(d.prosthesis.terms, '$.prosthesis.terms', { type: 'prosthesis' });
+  add(d.priorStudy.terms, '$.priorStudy.terms', { type: 'prior-study' });
+  const v = d.values;
+  for (const size of ['small', 'medium', 'large'] as const) add(v.sizes[size], `$.values.sizes.${size}`, { type: 'size', size });
+  v.fractions.forEach((f, i) => { add(f.terms, `$.values.fractions[${i}].terms`, { type: 'fraction', percent: f.percent }); });
+  add(v.extentContext, '$.values.extentContext', { type: 'extent-context' });
+  add(v.extentExclusions, '$.values.extentExclusions', { type: 'extent-exclusion' });
+  add(v.arco, '$.values.arco', { type: 'arco' });
+  add(v.otherStaging, '$.values.otherStaging', { type: 'other-staging' });
+  d.studies.titles.forEach((t, i) => { add(t.terms, `$.studies.titles[${i}].terms`, { type: 'study', kind: t.kind }); });
+  return out;
+}
+
+const listOf = (path: string): string => path.replace(/\[\d+\]$/, '');
+const tagKey = (t: Tag): string => JSON.stringify(t.type === 'negation' || t.type === 'uncertainty' ? { type: t.type } : t);
+
+/**
+ * Faults beyond the schema, each with its JSON path: a term that is empty once normalized, a term
+ * listed twice, or one term given two meanings (a trigger that is also a finding phrase would make
+ * the reader's answer depend on list order). A term may be a trigger both before and after.
+ */
+export function check(d: ReportLexiconFile): { path: string; message: string }[] {
+  const faults: { path: string; message: string }[] = [];
+  const seen = new Map<string, Entry>();
+  for (const e of entries(d)) {
+    if (e.term === '') {
+      faults.push({ path: e.path, message: 'a term that is empty once white space is normalized' });
+      continue;
+    }
+    const before = seen.get(e.term);
+    if (before === undefined) {
+      seen.set(e.term, e);
+      continue;
+    }
+    const sameMeaning = tagKey(before.tag) === tagKey(e.tag);
+    const triggerBothWays = sameMeaning && (e.tag.type === 'negation' || e.tag.type === 'uncertainty') && listOf(before.path) !== listOf(e.path);
+    if (triggerBothWays) continue;
+    faults.push({
+      path: e.path,
+      message: sameMeaning ? `"${e.term}" is listed twice (first at ${before.path})` : `"${e.term}" has two meanings: here and at ${before.path}`,
+    });
+  }
+  const valueTerms = [...d.values.units.mm, ...d.values.units.cm, ...d.values.units.percent, ...d.values.rangeJoiners, ...d.values.stageWords];
+  valueTerms.forEach((t) => {
+    if (normalizeText(t).trim() === '') faults.push({ path: '$.values', message: `value term "${t}" is empty once normalized` });
+  });
+  return faults;
+}
+
+const ROMAN: Readonly<Record<string, string>> = { i: '1', ii: '2', iii: '3', iv: '4', '1': '1', '2': '2', '3': '3', '4': '4' };
+
+/** ARCO 2019 codes: 3A and 3B are the only subtypes; another letter (2A, 3C of older editions) keeps the number. */
+function arcoCode(numeral: string, letter: string | undefined): string {
+  const n = ROMAN[numeral] ?? '';
+  if (n === '3' && (letter === 'a' || letter === 'b')) return `3${letter.toUpperCase()}`;
+  return n;
+}
+
+function compileOne(d: ReportLexiconFile, rule: { id: string; version: string }): CompiledReportLexicon {
+  const list = entries(d).filter((e) => e.term !== '');
+  const hipSites = list.filter((e) => e.tag.type === 'hip-site').map((e) => e.term);
+  const byTerm = new Map<string, Tag[]>();
+  for (const e of list) {
+    if (e.tag.type === 'section') continue;
+    let tag = e.tag;
+    if (tag.type === 'finding' && hipSites.some((s) => e.term.includes(s))) tag = { ...tag, anchored: true };
+    const tags = byTerm.get(e.term) ?? [];
+    if (!tags.some((t) => tagKey(t) === tagKey(tag))) tags.push(tag);
+    else if (tag.type === 'negation' || tag.type === 'uncertainty') {
+      const i = tags.findIndex((t) => t.type === tag.type);
+      const was = tags[i] as Extract<Tag, { type: 'negation' | 'uncertainty' }>;
+      tags[i] = { type: tag.type, before: was.before || tag.before, after: was.after || tag.after };
+    }
+    byTerm.set(e.term, tags);
+  }
+  const plural = d.language === 'en';
+  const termPattern = new RegExp(alternation([...byTerm.keys()], plural), 'g');
+  const lookup = (m: string): Tag[] | undefined => byTerm.get(m) ?? byTerm.get(m.replace(/e?s$/, '')) ?? byTerm.get(m.replace(/s$/, ''));
+
+  const sections = new Map<string, { section: string; read: boolean }>();
+  for (const e of list) if (e.tag.type === 'section') sections.set(e.term, { section: e.tag.section, read: e.tag.read });
+  // A heading opens a sentence: optional list marks or brackets, the heading, then ":" or nothing more.
+  const headingPattern = new RegExp(`^[\\s#*>-]{0,4}[【\\[(]?\\s?(${alternation([...sections.keys()], false)})\\s?[】\\])]?\\s?(?::|$|(?<=[】\\])]))`);
+
+  const v = d.values;
+  const words = (ts: readonly string[]) => alternation(ts.map((t) => normalizeText(t).trim()), false);
+  const num = '(\\d{1,3}(?:\\.\\d{1,2})?)';
+  // Units and range joiners sit right after a number ("2mm", "2-3 mm"): no word edge before them.
+  const literal = (ts: readonly string[]) => [...new Set(ts.map((t) => normalizeText(t).trim()))]
+    .sort((a, b) => b.length - a.length).map((t) => escape(t) + (/[a-z]$/.test(t) ? '(?![a-z])' : '')).join('|');
+  const unitAlt = `(${literal([...v.units.mm, ...v.units.cm, ...v.units.percent])})`;
+  // Bounded quantifiers only: at most one space, an optional range; no nested repetition.
+  const numberPattern = new RegExp(`(?<![\\d.]|\\d ?[x×*] ?)${num}(?: ?(?:${literal(v.rangeJoiners)}) ?${num})? ?${unitAlt}(?! ?[x×*] ?\\d)`, 'g');
+  const unitOf = new Map<string, 'mm' | 'cm' | 'percent'>();
+  for (const u of ['mm', 'cm', 'percent'] as const) for (const t of v.units[u]) unitOf.set(normalizeText(t).trim(), u);
+  const stagePattern = new RegExp(`(?:[\\s:(,]|${words(v.stageWords)}){0,6}?(iv|iii|ii|i|[1-4])(?: ?([abc]))?(?![a-z0-9])`, 'y');
+
+  return {
+    language: d.language,
+    rule,
+    scopeWindow: d.scopeWindow,
+    extentWindow: v.extentWindow,
+    depthWindow: v.depthWindow,
+    abbreviations: new Set((d.abbreviations?.terms ?? []).map((t) => normalizeText(t).trim())),
+    scan(text) {
+      const hits: TermHit[] = [];
+      termPattern.lastIndex = 0;
+      for (let m = termPattern.exec(text); m !== null; m = termPattern.exec(text)) {
+        for (const tag of lookup(m[0]) ?? []) hits.push({ start: m.index, end: m.index + m[0].length, tag });
+      }
+      return hits;
+    },
+    heading(text) {
+      const m = headingPattern.exec(text);
+      const found = m?.[1] === undefined ? undefined : sections.get(m[1]);
+      return m && found ? { ...found, rest: m[0].length } : null;
+    },
+    numbers(text) {
+      const out: NumberHit[] = [];
+      numberPattern.lastIndex = 0;
+      for (let m = numberPattern.exec(text); m !== null; m = numberPattern.exec(text)) {
+        const unit = unitOf.get(m[3] ?? '');
+        const raw = Number(m[2] ?? m[1]);
+        if (unit === undefined || !Number.isFinite(raw)) continue;
+        out.push({ start: m.index, end: m.index + m[0].length, unit: unit === 'percent' ? 'percent' : 'mm', value: unit === 'cm' ? Math.round(raw * 100) / 10 : raw });
+      }
+      return out;
+    },
+    stageAfter(text, from) {
+      stagePattern.lastIndex = from;
+      const m = stagePattern.exec(text);
+      if (m?.[1] === undefined) return null;
+      const stage = arcoCode(m[1], m[2]);
+      return stage === '' ? null : { stage, end: from + m[0].length };
+    },
+  };
+}
+
+/** The active lexicons (one per language) → what the reader uses. `null` with a fault when a language is missing. */
+export function compile(
+  active: readonly { readonly data: ReportLexiconFile; readonly rule: { id: string; version: string }; readonly file: string }[],
+  fault: (file: string, path: string, message: string) => void,
+): ReportLexicons | null {
+  const byLanguage: Partial<Record<ReportLanguage, CompiledReportLexicon>> = {};
+  const studyCodes = new Map<string, { kind: StudyKind; side?: SideWord }>();
+  const radiologyCategories = new Set<string>();
+  const narrativeCodes = new Map<string, string>();
+  for (const f of active) {
+    if (byLanguage[f.data.language]) {
+      fault(f.file, '$.language', `a second active report lexicon for "${f.data.language}"`);
+      continue;
+    }
+    byLanguage[f.data.language] = compileOne(f.data, f.rule);
+    for (const c of f.data.studies.codes ?? []) studyCodes.set(`${c.system}|${c.code}`, c.side ? { kind: c.kind, side: c.side } : { kind: c.kind });
+    for (const c of f.data.studies.radiologyCategories ?? []) radiologyCategories.add(`${c.system}|${c.code}`);
+    for (const c of f.data.studies.narrativeCodes ?? []) narrativeCodes.set(`${c.system}|${c.code}`, c.section);
+  }
+  if (!byLanguage.en || !byLanguage.zh) {
+    fault('.', '$', `no active report-lexicon for ${['en', 'zh'].filter((l) => !byLanguage[l as ReportLanguage]).join(' and ')} (clinical-spec.md 12 reads English and Chinese)`);
+    return null;
+  }
+  return { en: byLanguage.en, zh: byLanguage.zh, studyCodes, radiologyCategories, narrativeCodes };
+}
