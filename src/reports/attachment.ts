@@ -22,6 +22,11 @@ const htmlConverter = compile({
     { selector: 'img', format: 'skip' },
     { selector: 'style', format: 'skip' },
     { selector: 'script', format: 'skip' },
+    // A table cell on its own line: a "Right hip" cell then reads as the heading of the cell after it.
+    { selector: 'table', format: 'block' },
+    { selector: 'tr', format: 'block' },
+    { selector: 'th', format: 'block' },
+    { selector: 'td', format: 'block' },
   ],
 });
 

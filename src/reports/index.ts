@@ -45,20 +45,36 @@ const quote = (text: string): string => (text.length > QUOTE_MAX ? `${text.slice
 
 /** "Right hip:" opening a sentence: a short label holding a side word and nothing a finding is made of. */
 function sidedLabel(norm: string, lex: CompiledReportLexicon): { sides: SideWord[]; rest: number } | null {
+  // "Right hip:" before text, or "RIGHT HIP" alone on its line (a table cell, a heading line).
   const colon = norm.indexOf(':');
-  if (colon <= 0 || colon > 40) return null;
-  const label = norm.slice(0, colon);
+  const alone = colon < 0 && norm.length <= 40;
+  if (!alone && (colon <= 0 || colon > 40)) return null;
+  const label = alone ? norm.replace(/[.。]$/, '') : norm.slice(0, colon);
   const tooLong = lex.language === 'en' ? label.trim().split(' ').length > 5 : label.trim().length > 12;
   if (tooLong) return null;
   const hits = lex.scan(label);
   const sides = hits.flatMap((h) => (h.tag.type === 'side' ? [h.tag.side] : []));
   const other = hits.some((h) => ['finding', 'negation', 'uncertainty', 'distractor', 'prosthesis', 'arco'].includes(h.tag.type));
-  return sides.length > 0 && !other ? { sides, rest: colon + 1 } : null;
+  return sides.length > 0 && !other ? { sides, rest: alone ? norm.length : colon + 1 } : null;
 }
 
 function toSides(sides: readonly SideWord[]): ('left' | 'right')[] {
   if (sides.includes('bilateral') || (sides.includes('left') && sides.includes('right'))) return ['left', 'right'];
   return sides.filter((s): s is 'left' | 'right' => s === 'left' || s === 'right');
+}
+
+/**
+ * In a study of both hips, an unsided negation ("No avascular necrosis.") is about both hips,
+ * except a hip for which the report affirms that finding elsewhere. An unsided affirmation stays
+ * unknown: which hip has it, the report does not say.
+ */
+function bothHipsNegations(statements: readonly ReportStatement[], source: ReportSource): ReportStatement[] {
+  if (!source.studyBothHips) return [...statements];
+  const affirmed = new Set(statements.filter((s) => s.certainty !== 'negated').map((s) => `${s.side}|${s.finding}`));
+  return statements.flatMap((s) => {
+    if (s.side !== 'unknown' || s.certainty !== 'negated') return [s];
+    return (['left', 'right'] as const).filter((side) => !affirmed.has(`${side}|${s.finding}`)).map((side) => ({ ...s, side }));
+  });
 }
 
 function readSource(source: ReportSource, lexicons: ReportLexicons): ReportStatement[] {
@@ -104,7 +120,7 @@ function readSource(source: ReportSource, lexicons: ReportLexicons): ReportState
     }
   }
   const seen = new Set<string>();
-  return statements.filter((s) => {
+  return bothHipsNegations(statements, source).filter((s) => {
     const key = `${s.side}|${s.finding}|${s.certainty}|${String(s.value)}|${s.text}`;
     if (replaced.has(s.side) || seen.has(key)) return false;
     seen.add(key);

@@ -31,7 +31,8 @@ function scopeBreaks(text: string, hits: readonly TermHit[]): number[] {
   for (const h of hits) if (h.tag.type === 'scope-end') breaks.push(h.start);
   for (let i = 0; i < text.length; i++) {
     const c = text[i];
-    if (c === ';' || c === ':') breaks.push(i);
+    // Not ':': "Bone marrow edema: none" is one clause (headings and "Right hip:" labels are cut off before).
+    if (c === ';') breaks.push(i);
     else if (c === ',') {
       // "no fracture, collapse or effusion": a list goes on when the next item opens with a joiner or a finding.
       let j = i + 1;
@@ -103,7 +104,8 @@ export class SentenceReader {
           last = h.end;
         }
         reaches = at.start - last <= window;
-      } else if (t.tag.after && t.start >= at.end) {
+      } else if (t.tag.after && t.start >= at.end && !(t.tag.before && inClause.some((h) => h.start >= t.end && h.tag.type === 'finding'))) {
+        // A trigger that reads both ways ("?") looks back only when nothing it could govern follows it.
         let last = t.start;
         for (let k = inClause.length - 1; k >= 0; k--) {
           const h = inClause[k];
@@ -120,11 +122,28 @@ export class SentenceReader {
     return best?.c ?? 'affirmed';
   }
 
-  /** Sides for a term at `at`: its own clause's side words, else the nearest in the sentence (before, then after). */
+  /** A side word naming another bone or joint ("both distal femora", "right humeral head") is not a hip's side. */
+  private hipSideWords(): Hit<'side'>[] {
+    const sites = this.hits.filter((h) => h.tag.type === 'hip-site' || h.tag.type === 'distractor' || (h.tag.type === 'finding' && h.tag.anchored));
+    return this.hits.filter(is('side')).filter((sw) => {
+      const next = sites.find((h) => h.start >= sw.end);
+      return next === undefined || next.tag.type !== 'distractor' || next.start - sw.end > 24;
+    });
+  }
+
+  /**
+   * Sides for a term at `at`: the side words of its own clause (the nearest one when they differ,
+   * "AVN of the right femoral head and edema of the left femoral neck", unless they stand together,
+   * "left and the right"), else the nearest in the sentence (before, then after).
+   */
   sidesAt(at: { start: number; end: number }): SideWord[] {
-    const sides = this.hits.filter(is('side'));
+    const sides = this.hipSideWords();
     const [s, e] = segment(this.sideSplit, at.start, this.text.length);
     let own = sides.filter((h) => h.start >= s && h.end <= e);
+    if (new Set(own.map((h) => h.tag.side)).size > 1) {
+      const nearest = own.reduce((b, h) => (distance(h, at) < distance(b, at) ? h : b));
+      own = own.filter((h) => h === nearest || distance(h, nearest) <= 12);
+    }
     if (own.length === 0) {
       const before = sides.filter((h) => h.end <= at.start).at(-1);
       const after = sides.find((h) => h.start >= at.end);
@@ -140,14 +159,14 @@ export class SentenceReader {
   /** A site-neutral term ("effusion") next to another joint or bone ("knee effusion") is not about the hip. */
   private vetoedByDistractor(f: Hit<'finding'>): boolean {
     if (f.tag.anchored) return false;
-    const [s, e] = segment(this.sideSplit, f.start, this.text.length);
-    const distractors = this.hits.filter(is('distractor'))
-      .filter((d) => d.start >= s && d.end <= e && (d.tag.findings === null || d.tag.findings.includes(f.tag.finding)));
+    const distractors = this.hits.filter(is('distractor')).filter((d) => d.tag.findings === null || d.tag.findings.includes(f.tag.finding));
     if (distractors.length === 0) return false;
     const nearestDistractor = Math.min(...distractors.map((d) => distance(d, f)));
     const sites = this.hits.filter((h) => h.tag.type === 'hip-site' || (h.tag.type === 'finding' && h.tag.anchored));
     const nearestSite = sites.length === 0 ? Infinity : Math.min(...sites.map((h) => distance(h, f)));
-    return nearestDistractor < nearestSite;
+    // "osteonecrosis involving both distal femora ... and the right femoral head": a hip in its clause keeps it.
+    const [s, e] = segment(this.sideSplit, f.start, this.text.length);
+    return nearestDistractor < nearestSite && !sites.some((h) => h.start >= s && h.end <= e);
   }
 
   private aboutPriorStudy(at: { start: number }): boolean {
@@ -167,9 +186,9 @@ export class SentenceReader {
   }
 
   private necroticExtent(): SentenceFinding[] {
-    const contexts = this.hits.filter((h) => h.tag.type === 'extent-context' || (h.tag.type === 'finding' && h.tag.finding === 'onfh'));
+    // A size next to a stage ("ARCO 2 (medium)") is the lesion's size too.
+    const contexts = this.hits.filter((h) => h.tag.type === 'extent-context' || h.tag.type === 'arco' || (h.tag.type === 'finding' && h.tag.finding === 'onfh'));
     if (contexts.length === 0) return [];
-    const exclusions = this.hits.filter(is('extent-exclusion'));
     const near = (at: { start: number; end: number }, list: readonly TermHit[]) => list.some((c) => distance(c, at) <= this.lex.extentWindow);
     const candidates: { at: { start: number; end: number }; value: number | string }[] = [];
     for (const n of this.lex.numbers(this.text)) if (n.unit === 'percent') candidates.push({ at: n, value: n.value });
@@ -184,8 +203,11 @@ export class SentenceReader {
     }
     const out: SentenceFinding[] = [];
     for (const c of candidates.sort((a, b) => a.at.start - b.at.start)) {
-      if (!near(c.at, contexts) || near(c.at, exclusions) || this.aboutPriorStudy(c.at)) continue;
-      out.push({ finding: 'necrotic-extent', sides: this.sidesAt(c.at), certainty: this.certaintyAt(c.at), value: c.value });
+      const reading = this.lex.extentReading(this.text, c.at);
+      if (reading === 'bound' || reading === 'not-extent' || (reading === null && !near(c.at, contexts)) || this.aboutPriorStudy(c.at)) continue;
+      // An extent is stated or doubted, never negated ("without collapse: right ARCO 2 (medium)").
+      const certainty = this.certaintyAt(c.at) === 'uncertain' ? 'uncertain' : 'affirmed';
+      out.push({ finding: 'necrotic-extent', sides: this.sidesAt(c.at), certainty, value: c.value });
     }
     return out;
   }
@@ -196,7 +218,9 @@ export class SentenceReader {
       const stage = this.lex.stageAfter(this.text, a.end);
       if (stage === null || this.aboutPriorStudy(a)) continue;
       const at = { start: a.start, end: stage.end };
-      out.push({ finding: 'arco-stage', sides: this.sidesAt(at), certainty: this.certaintyAt(at), value: stage.stage });
+      // A stage is stated or doubted, never negated: "no collapse (ARCO 3A)" does not deny the stage.
+      const certainty = this.certaintyAt(at) === 'uncertain' ? 'uncertain' : 'affirmed';
+      out.push({ finding: 'arco-stage', sides: this.sidesAt(at), certainty, value: stage.stage });
     }
     return out;
   }

@@ -2,7 +2,8 @@
  * Report text → sentences, in one pass over the characters (no regular expression that could
  * backtrack). A line break ends a sentence unless the line was only wrapped (no closing
  * punctuation and the next line starts in lower case); a full stop ends one when white space
- * follows and the word before it is not an abbreviation; 。！？；; ! ? always end one.
+ * follows and the word before it is not an abbreviation; 。！；; ! always end one. A question mark
+ * does not: in a report it asks about a finding ("?AVN", "edema ? early AVN"), it rarely ends one.
  */
 
 export interface Sentence {
@@ -14,8 +15,8 @@ export interface Sentence {
 
 /** Longest sentence kept whole; longer runs are cut into pieces of this size. */
 const MAX_SENTENCE = 600;
-const ALWAYS_END = new Set(['。', '！', '？', '；', ';', '!', '?']);
-const CLOSING = new Set([...ALWAYS_END, '.', ':', '：', ',', '，']);
+const ALWAYS_END = new Set(['。', '！', '；', ';', '!']);
+const CLOSING = new Set([...ALWAYS_END, '.', ':', '：', ',', '，', '?', '？']);
 
 function wrappedLines(text: string): { line: string; paragraphStart: boolean }[] {
   const lines = text.replace(/\r\n?/g, '\n').split('\n');

@@ -63,7 +63,9 @@ export const schema = z.strictObject({
     sizes: z.strictObject({ small: Terms, medium: Terms, large: Terms }),
     fractions: z.array(z.strictObject({ terms: Terms, percent: z.number().min(0).max(100) })),
     extentContext: Terms.describe('words of a necrotic lesion: a % or size near one is the necrotic extent'),
-    extentExclusions: Terms.describe('a % next to one of these is not the necrotic extent (crescent length)'),
+    extentAfter: Terms.describe('right after a % or fraction, these make it the necrotic extent ("of the femoral head")'),
+    extentExclusions: Terms.describe('right after a % or fraction, these make it something else ("of the articular surface": crescent or JIC location)'),
+    boundWords: Terms.describe('a % right after one of these ("under 15 %") is a bound, not a measure'),
     extentWindow: z.number().int().min(1).max(200),
     depthWindow: z.number().int().min(1).max(200),
     arco: Terms,
@@ -73,6 +75,7 @@ export const schema = z.strictObject({
   studies: z.strictObject({
     source: z.string().min(1),
     titles: z.array(z.strictObject({ kind: z.enum(STUDY_KINDS), terms: Terms })).min(1),
+    bothHips: Terms.optional().describe('title words of a study that covers both hips ("pelvis"): an unsided negation in it is about both'),
     codes: z.array(z.strictObject({ ...Coding.shape, kind: z.enum(STUDY_KINDS), side: z.enum(['left', 'right', 'bilateral']).optional() })).optional(),
     radiologyCategories: z.array(Coding).optional().describe('DiagnosticReport.category / DocumentReference type or category of a radiology report'),
     narrativeCodes: z.array(z.strictObject({ ...Coding.shape, section: z.string().regex(/^[a-z][a-z-]*$/) })).optional()
@@ -86,12 +89,13 @@ export type ReportLexiconFile = z.output<typeof schema>;
 export type Tag =
   | { readonly type: 'finding'; readonly finding: ReportFindingId; readonly anchored: boolean }
   | { readonly type: 'negation' | 'uncertainty'; readonly before: boolean; readonly after: boolean }
-  | { readonly type: 'pseudo' | 'scope-end' | 'list-joiner' | 'hip-site' | 'prosthesis' | 'prior-study' | 'extent-context' | 'extent-exclusion' | 'arco' | 'other-staging' }
+  | { readonly type: 'pseudo' | 'scope-end' | 'list-joiner' | 'hip-site' | 'prosthesis' | 'prior-study' | 'extent-context' | 'arco' | 'other-staging' }
   | { readonly type: 'side'; readonly side: SideWord }
   | { readonly type: 'distractor'; readonly id: string; readonly findings: readonly ReportFindingId[] | null }
   | { readonly type: 'size'; readonly size: SizeWord }
   | { readonly type: 'fraction'; readonly percent: number }
   | { readonly type: 'study'; readonly kind: StudyKind }
+  | { readonly type: 'both-hips-study' }
   | { readonly type: 'section'; readonly section: string; readonly read: boolean };
 
 export interface TermHit {
@@ -122,6 +126,8 @@ export interface CompiledReportLexicon {
   readonly extentWindow: number;
   readonly depthWindow: number;
   readonly abbreviations: ReadonlySet<string>;
+  /** How the words right around a % or fraction read it (clinical-spec.md 3: necrotic extent is % of the femoral head). */
+  readonly extentReading: (normalized: string, at: { start: number; end: number }) => 'extent' | 'not-extent' | 'bound' | null;
 }
 
 export interface ReportLexicons {
@@ -189,10 +195,10 @@ function entries(d: ReportLexiconFile): Entry[] {
   for (const size of ['small', 'medium', 'large'] as const) add(v.sizes[size], `$.values.sizes.${size}`, { type: 'size', size });
   v.fractions.forEach((f, i) => { add(f.terms, `$.values.fractions[${i}].terms`, { type: 'fraction', percent: f.percent }); });
   add(v.extentContext, '$.values.extentContext', { type: 'extent-context' });
-  add(v.extentExclusions, '$.values.extentExclusions', { type: 'extent-exclusion' });
   add(v.arco, '$.values.arco', { type: 'arco' });
   add(v.otherStaging, '$.values.otherStaging', { type: 'other-staging' });
   d.studies.titles.forEach((t, i) => { add(t.terms, `$.studies.titles[${i}].terms`, { type: 'study', kind: t.kind }); });
+  add(d.studies.bothHips ?? [], '$.studies.bothHips', { type: 'both-hips-study' });
   return out;
 }
 
@@ -225,7 +231,7 @@ export function check(d: ReportLexiconFile): { path: string; message: string }[]
       message: sameMeaning ? `"${e.term}" is listed twice (first at ${before.path})` : `"${e.term}" has two meanings: here and at ${before.path}`,
     });
   }
-  const valueTerms = [...d.values.units.mm, ...d.values.units.cm, ...d.values.units.percent, ...d.values.rangeJoiners, ...d.values.stageWords];
+  const valueTerms = [...d.values.extentAfter, ...d.values.extentExclusions, ...d.values.boundWords, ...d.values.units.mm, ...d.values.units.cm, ...d.values.units.percent, ...d.values.rangeJoiners, ...d.values.stageWords];
   valueTerms.forEach((t) => {
     if (normalizeText(t).trim() === '') faults.push({ path: '$.values', message: `value term "${t}" is empty once normalized` });
   });
@@ -280,9 +286,22 @@ function compileOne(d: ReportLexiconFile, rule: { id: string; version: string })
   for (const u of ['mm', 'cm', 'percent'] as const) for (const t of v.units[u]) unitOf.set(normalizeText(t).trim(), u);
   const stagePattern = new RegExp(`(?:[\\s:(,]|${words(v.stageWords)}){0,6}?(iv|iii|ii|i|[1-4])(?: ?([abc]))?(?![a-z0-9])`, 'y');
 
+  const phrases = (ts: readonly string[]) => ts.map((t) => normalizeText(t).trim()).filter((t) => t !== '').sort((a, b) => b.length - a.length);
+  const extentAfter = phrases(v.extentAfter);
+  const extentExclusions = phrases(v.extentExclusions);
+  const boundWords = phrases(v.boundWords);
+
   return {
     language: d.language,
     rule,
+    extentReading(text, at) {
+      const before = text.slice(Math.max(0, at.start - 24), at.start).trimEnd();
+      if (boundWords.some((w) => before.endsWith(w))) return 'bound';
+      const after = text.slice(at.end, at.end + 60).trimStart();
+      if (extentExclusions.some((w) => after.startsWith(w))) return 'not-extent';
+      if (extentAfter.some((w) => after.startsWith(w))) return 'extent';
+      return null;
+    },
     scopeWindow: d.scopeWindow,
     extentWindow: v.extentWindow,
     depthWindow: v.depthWindow,
