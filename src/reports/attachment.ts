@@ -57,22 +57,22 @@ function looksBinary(text: string): boolean {
   return n > 0 && control / n > 0.05;
 }
 
-function decode(bytes: Uint8Array, charset: string, truncated: boolean): string | null | 'charset' {
+function decode(bytes: Uint8Array, charset: string, truncated: boolean): { text: string } | { error: 'charset' | 'not-text' } {
   let decoder: TextDecoder;
   try {
     decoder = new TextDecoder(charset, { fatal: true });
   } catch {
-    return 'charset';
+    return { error: 'charset' };
   }
   // A cut may fall inside a multi-byte character: drop up to 3 trailing bytes before giving up.
   for (let drop = 0; drop <= (truncated ? 3 : 0); drop++) {
     try {
-      return decoder.decode(bytes.subarray(0, bytes.length - drop));
+      return { text: decoder.decode(bytes.subarray(0, bytes.length - drop)) };
     } catch {
       // try one byte fewer
     }
   }
-  return null;
+  return { error: 'not-text' };
 }
 
 /** The text of an attachment, at most `budget` characters (what was cut is counted). */
@@ -97,8 +97,9 @@ export function attachmentText(attachment: unknown, budget: number): AttachmentR
     return { ok: false, code: 'invalid-base64', message: 'attachment data is not valid base64' };
   }
   const bytes = Buffer.from(usable, 'base64');
-  const decoded = decode(bytes, charset, truncated);
-  if (decoded === 'charset') return { ok: false, code: 'unsupported-charset', message: `attachment charset ${charset.slice(0, 40)} is not supported` };
+  const result = decode(bytes, charset, truncated);
+  if ('error' in result && result.error === 'charset') return { ok: false, code: 'unsupported-charset', message: `attachment charset ${charset.slice(0, 40)} is not supported` };
+  const decoded = 'text' in result ? result.text : null;
   if (decoded === null || looksBinary(decoded)) return { ok: false, code: 'binary-content', message: `attachment bytes are not ${charset.slice(0, 40)} text` };
   const notRead = truncated ? Math.round(((a.data.length - head.length) * 3) / 4) : 0;
   const isHtml = type !== null ? HTML_TYPES.has(type) : /^\s*<(!doctype|html|body|div|p|table|h\d)\b/i.test(decoded.slice(0, 200));

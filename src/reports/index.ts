@@ -24,15 +24,18 @@ export type { Certainty, ReadLimits, ReportNote, ReportReading, ReportStatement 
 export { DEFAULT_LIMITS } from './types.js';
 
 const QUOTE_MAX = 300;
-const HAN = /\p{Script=Han}/gu;
-const LATIN = /[A-Za-z]/g;
+const HAS_WORD = /\p{L}/u;
 
 /** A sentence is Chinese when Han characters carry it (a Han character is about a word of four letters). */
 function lexiconFor(text: string, lexicons: ReportLexicons): CompiledReportLexicon {
-  const han = text.match(HAN)?.length ?? 0;
-  if (han === 0) return lexicons.en;
-  const latin = text.match(LATIN)?.length ?? 0;
-  return han * 4 >= latin ? lexicons.zh : lexicons.en;
+  let han = 0;
+  let latin = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if ((c >= 0x4e00 && c <= 0x9fff) || (c >= 0x3400 && c <= 0x4dbf) || (c >= 0xf900 && c <= 0xfaff)) han++; // CJK ideographs
+    else if ((c | 32) >= 97 && (c | 32) <= 122) latin++;
+  }
+  return han > 0 && han * 4 >= latin ? lexicons.zh : lexicons.en;
 }
 
 /** The written sentence without a leading heading ("FINDINGS:", "【诊断意见】"). */
@@ -86,6 +89,7 @@ function readSource(source: ReportSource, lexicons: ReportLexicons): ReportState
     let read = true;
     let headingSides: ('left' | 'right')[] = [];
     for (const sentence of splitSentences(part.text, abbreviation)) {
+      if (!HAS_WORD.test(sentence.text)) continue;
       const lex = lexiconFor(sentence.text, lexicons);
       let norm = normalizeText(sentence.text).trim();
       let written = sentence.text;

@@ -21,6 +21,8 @@ export interface SentenceReading {
   readonly prostheses: readonly (readonly SideWord[])[];
 }
 
+const MAX_FINDINGS = 40;
+
 type Hit<T extends Tag['type'] = Tag['type']> = TermHit & { readonly tag: Extract<Tag, { type: T }> };
 
 const is = <T extends Tag['type']>(type: T) => (h: TermHit): h is Hit<T> => h.tag.type === type;
@@ -29,6 +31,7 @@ const is = <T extends Tag['type']>(type: T) => (h: TermHit): h is Hit<T> => h.ta
 function scopeBreaks(text: string, hits: readonly TermHit[]): number[] {
   const breaks: number[] = [];
   for (const h of hits) if (h.tag.type === 'scope-end') breaks.push(h.start);
+  let k = 0;
   for (let i = 0; i < text.length; i++) {
     const c = text[i];
     // Not ':': "Bone marrow edema: none" is one clause (headings and "Right hip:" labels are cut off before).
@@ -37,7 +40,8 @@ function scopeBreaks(text: string, hits: readonly TermHit[]): number[] {
       // "no fracture, collapse or effusion": a list goes on when the next item opens with a joiner or a finding.
       let j = i + 1;
       while (text[j] === ' ') j++;
-      const next = hits.find((h) => h.start >= j);
+      while (k < hits.length && (hits[k]?.start ?? 0) < j) k++;
+      const next = hits[k];
       const continues = next !== undefined && next.start - j <= 4 && (next.tag.type === 'list-joiner' || next.tag.type === 'finding');
       if (!continues) breaks.push(i);
     }
@@ -72,6 +76,11 @@ const distance = (a: { start: number; end: number }, b: { start: number; end: nu
 export class SentenceReader {
   private readonly scope: number[];
   private readonly sideSplit: number[];
+  /** Hits a trigger's scope runs through (all but scope ends), in order. */
+  private readonly links: readonly TermHit[];
+  private readonly sides: readonly Hit<'side'>[];
+  private numbersCache: ReturnType<CompiledReportLexicon['numbers']> | null = null;
+  private readonly hasPriorStudy: boolean;
 
   constructor(
     private readonly text: string,
@@ -80,53 +89,71 @@ export class SentenceReader {
   ) {
     this.scope = scopeBreaks(text, hits);
     this.sideSplit = sideBreaks(text, hits);
+    this.links = hits.filter((h) => h.tag.type !== 'scope-end');
+    this.sides = this.hipSideWords();
+    this.hasPriorStudy = hits.some((h) => h.tag.type === 'prior-study');
+  }
+
+  private numbers(): ReturnType<CompiledReportLexicon['numbers']> {
+    return (this.numbersCache ??= this.lex.numbers(this.text));
   }
 
   /**
    * The certainty at `at`: the nearest trigger whose scope reaches it. A trigger before reaches
-   * forward, one after reaches back, within the clause, and across at most `scopeWindow`
-   * characters from the trigger or from the last term in the chain between them.
+   * forward, one after reaches back, within the clause, across at most `scopeWindow` characters
+   * between one term and the next on the way ("no effusion, edema or collapse"). The nearest
+   * trigger each way decides: a farther one's scope runs through the same gaps.
    */
   certaintyAt(at: { start: number; end: number }): Certainty {
     const [s, e] = segment(this.scope, at.start, this.text.length);
-    let best: { d: number; c: Certainty } | null = null;
     const window = this.lex.scopeWindow;
-    const inClause = this.hits.filter((h) => h.start >= s && h.end <= e && h.tag.type !== 'scope-end');
-    for (const t of inClause) {
-      if (t.tag.type !== 'negation' && t.tag.type !== 'uncertainty') continue;
-      const c: Certainty = t.tag.type === 'negation' ? 'negated' : 'uncertain';
-      let reaches = false;
-      if (t.tag.before && t.end <= at.start) {
-        let last = t.end;
-        for (const h of inClause) {
-          if (h.start < t.end || h.start > at.start) continue;
-          if (h.start - last > window) break;
-          last = h.end;
-        }
-        reaches = at.start - last <= window;
-      } else if (t.tag.after && t.start >= at.end && !(t.tag.before && inClause.some((h) => h.start >= t.end && h.tag.type === 'finding'))) {
-        // A trigger that reads both ways ("?") looks back only when nothing it could govern follows it.
-        let last = t.start;
-        for (let k = inClause.length - 1; k >= 0; k--) {
-          const h = inClause[k];
-          if (h === undefined || h.end > t.start || h.end < at.end) continue;
-          if (last - h.end > window) break;
-          last = h.start;
-        }
-        reaches = last - at.end <= window;
+    const links = this.links;
+    let pre: { d: number; c: Certainty } | null = null;
+    let edge = at.start;
+    for (let k = links.length - 1; k >= 0; k--) {
+      const h = links[k];
+      if (h === undefined || h.end > at.start) continue;
+      if (h.start < s || edge - h.end > window) break;
+      if ((h.tag.type === 'negation' || h.tag.type === 'uncertainty') && h.tag.before) {
+        pre = { d: at.start - h.end, c: h.tag.type === 'negation' ? 'negated' : 'uncertain' };
+        break;
       }
-      if (!reaches) continue;
-      const d = distance(t, at);
-      if (best === null || d < best.d || (d === best.d && c === 'negated')) best = { d, c };
+      edge = h.start;
     }
+    let post: { d: number; c: Certainty } | null = null;
+    edge = at.end;
+    for (let k = 0; k < links.length; k++) {
+      const h = links[k];
+      if (h === undefined || h.start < at.end) continue;
+      if (h.end > e || h.start - edge > window) break;
+      // A trigger that reads both ways ("?") looks back only when nothing it could govern follows it in the clause.
+      if ((h.tag.type === 'negation' || h.tag.type === 'uncertainty') && h.tag.after && !(h.tag.before && this.findingBetween(k + 1, e))) {
+        post = { d: h.start - at.end, c: h.tag.type === 'negation' ? 'negated' : 'uncertain' };
+        break;
+      }
+      edge = h.end;
+    }
+    const best = pre === null ? post : post === null ? pre : post.d < pre.d || (post.d === pre.d && post.c === 'negated') ? post : pre;
     return best?.c ?? 'affirmed';
+  }
+
+  /** Whether a finding starts among links[from…] before `end`. */
+  private findingBetween(from: number, end: number): boolean {
+    for (let k = from; k < this.links.length; k++) {
+      const x = this.links[k];
+      if (x === undefined || x.end > end) return false;
+      if (x.tag.type === 'finding') return true;
+    }
+    return false;
   }
 
   /** A side word naming another bone or joint ("both distal femora", "right humeral head") is not a hip's side. */
   private hipSideWords(): Hit<'side'>[] {
     const sites = this.hits.filter((h) => h.tag.type === 'hip-site' || h.tag.type === 'distractor' || (h.tag.type === 'finding' && h.tag.anchored));
+    let k = 0;
     return this.hits.filter(is('side')).filter((sw) => {
-      const next = sites.find((h) => h.start >= sw.end);
+      while (k < sites.length && (sites[k]?.start ?? 0) < sw.end) k++;
+      const next = sites[k];
       return next === undefined || next.tag.type !== 'distractor' || next.start - sw.end > 24;
     });
   }
@@ -137,7 +164,8 @@ export class SentenceReader {
    * "left and the right"), else the nearest in the sentence (before, then after).
    */
   sidesAt(at: { start: number; end: number }): SideWord[] {
-    const sides = this.hipSideWords();
+    const sides = this.sides;
+    if (sides.length === 0) return [];
     const [s, e] = segment(this.sideSplit, at.start, this.text.length);
     let own = sides.filter((h) => h.start >= s && h.end <= e);
     if (new Set(own.map((h) => h.tag.side)).size > 1) {
@@ -159,17 +187,24 @@ export class SentenceReader {
   /** A site-neutral term ("effusion") next to another joint or bone ("knee effusion") is not about the hip. */
   private vetoedByDistractor(f: Hit<'finding'>): boolean {
     if (f.tag.anchored) return false;
-    const distractors = this.hits.filter(is('distractor')).filter((d) => d.tag.findings === null || d.tag.findings.includes(f.tag.finding));
-    if (distractors.length === 0) return false;
-    const nearestDistractor = Math.min(...distractors.map((d) => distance(d, f)));
-    const sites = this.hits.filter((h) => h.tag.type === 'hip-site' || (h.tag.type === 'finding' && h.tag.anchored));
-    const nearestSite = sites.length === 0 ? Infinity : Math.min(...sites.map((h) => distance(h, f)));
-    // "osteonecrosis involving both distal femora ... and the right femoral head": a hip in its clause keeps it.
+    let nearestDistractor = Infinity;
+    let nearestSite = Infinity;
+    let siteInClause = false;
     const [s, e] = segment(this.sideSplit, f.start, this.text.length);
-    return nearestDistractor < nearestSite && !sites.some((h) => h.start >= s && h.end <= e);
+    for (const h of this.hits) {
+      const t = h.tag;
+      if (t.type === 'distractor' && (t.findings === null || t.findings.includes(f.tag.finding))) nearestDistractor = Math.min(nearestDistractor, distance(h, f));
+      else if (t.type === 'hip-site' || (t.type === 'finding' && t.anchored)) {
+        nearestSite = Math.min(nearestSite, distance(h, f));
+        // "osteonecrosis involving both distal femora ... and the right femoral head": a hip in its clause keeps it.
+        siteInClause ||= h.start >= s && h.end <= e;
+      }
+    }
+    return nearestDistractor < nearestSite && !siteInClause;
   }
 
   private aboutPriorStudy(at: { start: number }): boolean {
+    if (!this.hasPriorStudy) return false;
     const [s, e] = segment(this.scope, at.start, this.text.length);
     return this.hits.some((h) => h.tag.type === 'prior-study' && h.start >= s && h.end <= e);
   }
@@ -177,7 +212,7 @@ export class SentenceReader {
   /** The mm value nearest a collapse term, within depthWindow characters. */
   private depthNear(f: TermHit): number | undefined {
     let best: { d: number; v: number } | null = null;
-    for (const n of this.lex.numbers(this.text)) {
+    for (const n of this.numbers()) {
       if (n.unit !== 'mm') continue;
       const d = distance(n, f);
       if (d <= this.lex.depthWindow && (best === null || d < best.d)) best = { d, v: n.value };
@@ -191,7 +226,7 @@ export class SentenceReader {
     if (contexts.length === 0) return [];
     const near = (at: { start: number; end: number }, list: readonly TermHit[]) => list.some((c) => distance(c, at) <= this.lex.extentWindow);
     const candidates: { at: { start: number; end: number }; value: number | string }[] = [];
-    for (const n of this.lex.numbers(this.text)) if (n.unit === 'percent') candidates.push({ at: n, value: n.value });
+    for (const n of this.numbers()) if (n.unit === 'percent') candidates.push({ at: n, value: n.value });
     for (const h of this.hits.filter(is('fraction'))) candidates.push({ at: h, value: h.tag.percent });
     const findings = this.hits.filter(is('finding'));
     for (const h of this.hits.filter(is('size'))) {
@@ -227,7 +262,8 @@ export class SentenceReader {
 
   read(): SentenceReading {
     const findings: SentenceFinding[] = [];
-    for (const f of this.hits.filter(is('finding'))) {
+    // A sentence naming more findings than any report sentence does is not a sentence: read its first ones only.
+    for (const f of this.hits.filter(is('finding')).slice(0, MAX_FINDINGS)) {
       if (this.vetoedByDistractor(f) || this.aboutPriorStudy(f)) continue;
       const certainty = this.certaintyAt(f);
       const depth = f.tag.finding === 'collapse-depth' && certainty !== 'negated' ? this.depthNear(f) : undefined;

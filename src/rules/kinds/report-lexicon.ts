@@ -157,16 +157,76 @@ const LATIN_EDGE = /[a-z0-9]/;
 const escape = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /** A literal term as a regex alternative: word edges where it starts or ends with a letter or digit. */
-function alternative(term: string, plural: boolean): string {
-  const first = term[0] ?? '';
-  const last = term.at(-1) ?? '';
-  const pre = LATIN_EDGE.test(first) ? '(?<![a-z0-9])' : '';
-  const post = LATIN_EDGE.test(last) ? (plural && /[a-z]/.test(last) ? '(?:e?s)?(?![a-z0-9])' : '(?![a-z0-9])') : '';
+function alternative(term: string): string {
+  const pre = LATIN_EDGE.test(term[0] ?? '') ? '(?<![a-z0-9])' : '';
+  const post = LATIN_EDGE.test(term.at(-1) ?? '') ? '(?![a-z0-9])' : '';
   return `${pre}${escape(term)}${post}`;
 }
 
-function alternation(terms: readonly string[], plural: boolean): string {
-  return [...new Set(terms)].sort((a, b) => b.length - a.length || (a < b ? -1 : 1)).map((t) => alternative(t, plural)).join('|');
+/** Literal terms as one alternation, longest first; used only anchored (a heading, the words after ARCO). */
+function alternation(terms: readonly string[]): string {
+  return [...new Set(terms)].sort((a, b) => b.length - a.length || (a < b ? -1 : 1)).map(alternative).join('|');
+}
+
+const isAlnum = (c: number): boolean => (c >= 97 && c <= 122) || (c >= 48 && c <= 57);
+
+interface TrieNode {
+  readonly next: Map<number, TrieNode>;
+  tags: readonly Tag[] | null;
+}
+
+/**
+ * Every term in one character trie, scanned leftmost-longest in O(text × longest term): no
+ * regular expression, so no backtracking whatever a rule file holds. A term starting or ending
+ * with a letter or digit only matches at a word edge; in English a term ending in a letter also
+ * matches its plural ("effusions").
+ */
+function termScanner(byTerm: ReadonlyMap<string, readonly Tag[]>, plural: boolean): (text: string) => TermHit[] {
+  const root: TrieNode = { next: new Map(), tags: null };
+  for (const [term, tags] of byTerm) {
+    let node = root;
+    for (let i = 0; i < term.length; i++) {
+      const c = term.charCodeAt(i);
+      let child = node.next.get(c);
+      if (!child) node.next.set(c, (child = { next: new Map(), tags: null }));
+      node = child;
+    }
+    node.tags = tags;
+  }
+  const edgeAt = (text: string, j: number): boolean => j >= text.length || !isAlnum(text.charCodeAt(j));
+  return (text) => {
+    const hits: TermHit[] = [];
+    let i = 0;
+    while (i < text.length) {
+      const c = text.charCodeAt(i);
+      // A letter or digit right after another starts no term (terms that start so need a word edge).
+      if (i > 0 && isAlnum(c) && isAlnum(text.charCodeAt(i - 1))) {
+        i++;
+        continue;
+      }
+      let node: TrieNode | undefined = root;
+      let best: { end: number; tags: readonly Tag[] } | null = null;
+      for (let j = i; j < text.length && node; j++) {
+        node = node.next.get(text.charCodeAt(j));
+        if (!node?.tags) continue;
+        const last = text.charCodeAt(j);
+        const end = j + 1;
+        if (!isAlnum(last)) best = { end, tags: node.tags };
+        else if (edgeAt(text, end)) best = { end, tags: node.tags };
+        else if (plural && last >= 97 && last <= 122) {
+          if (text[end] === 's' && edgeAt(text, end + 1)) best = { end: end + 1, tags: node.tags };
+          else if (text[end] === 'e' && text[end + 1] === 's' && edgeAt(text, end + 2)) best = { end: end + 2, tags: node.tags };
+        }
+      }
+      if (best === null) {
+        i++;
+        continue;
+      }
+      for (const tag of best.tags) hits.push({ start: i, end: best.end, tag });
+      i = best.end;
+    }
+    return hits;
+  };
 }
 
 interface Entry { readonly term: string; readonly path: string; readonly tag: Tag }
@@ -264,17 +324,15 @@ function compileOne(d: ReportLexiconFile, rule: { id: string; version: string })
     }
     byTerm.set(e.term, tags);
   }
-  const plural = d.language === 'en';
-  const termPattern = new RegExp(alternation([...byTerm.keys()], plural), 'g');
-  const lookup = (m: string): Tag[] | undefined => byTerm.get(m) ?? byTerm.get(m.replace(/e?s$/, '')) ?? byTerm.get(m.replace(/s$/, ''));
+  const scan = termScanner(byTerm, d.language === 'en');
 
   const sections = new Map<string, { section: string; read: boolean }>();
   for (const e of list) if (e.tag.type === 'section') sections.set(e.term, { section: e.tag.section, read: e.tag.read });
   // A heading opens a sentence: optional list marks or brackets, the heading, then ":" or nothing more.
-  const headingPattern = new RegExp(`^[\\s#*>-]{0,4}[【\\[(]?\\s?(${alternation([...sections.keys()], false)})\\s?[】\\])]?\\s?(?::|$|(?<=[】\\])]))`);
+  const headingPattern = new RegExp(`^[\\s#*>-]{0,4}[【\\[(]?\\s?(${alternation([...sections.keys()])})\\s?[】\\])]?\\s?(?::|$|(?<=[】\\])]))`);
 
   const v = d.values;
-  const words = (ts: readonly string[]) => alternation(ts.map((t) => normalizeText(t).trim()), false);
+  const words = (ts: readonly string[]) => alternation(ts.map((t) => normalizeText(t).trim()));
   const num = '(\\d{1,3}(?:\\.\\d{1,2})?)';
   // Units and range joiners sit right after a number ("2mm", "2-3 mm"): no word edge before them.
   const literal = (ts: readonly string[]) => [...new Set(ts.map((t) => normalizeText(t).trim()))]
@@ -306,14 +364,7 @@ function compileOne(d: ReportLexiconFile, rule: { id: string; version: string })
     extentWindow: v.extentWindow,
     depthWindow: v.depthWindow,
     abbreviations: new Set((d.abbreviations?.terms ?? []).map((t) => normalizeText(t).trim())),
-    scan(text) {
-      const hits: TermHit[] = [];
-      termPattern.lastIndex = 0;
-      for (let m = termPattern.exec(text); m !== null; m = termPattern.exec(text)) {
-        for (const tag of lookup(m[0]) ?? []) hits.push({ start: m.index, end: m.index + m[0].length, tag });
-      }
-      return hits;
-    },
+    scan,
     heading(text) {
       const m = headingPattern.exec(text);
       const found = m?.[1] === undefined ? undefined : sections.get(m[1]);
