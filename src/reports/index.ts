@@ -47,7 +47,7 @@ function withoutLabel(text: string): string {
 const quote = (text: string): string => (text.length > QUOTE_MAX ? `${text.slice(0, QUOTE_MAX - 1)}…` : text);
 
 /** "Right hip:" opening a sentence: a short label holding a side word and nothing a finding is made of. */
-function sidedLabel(norm: string, lex: CompiledReportLexicon): { sides: SideWord[]; rest: number } | null {
+function sidedLabel(norm: string, lex: CompiledReportLexicon): { sides: SideWord[]; rest: number; hip: boolean } | null {
   // "Right hip:" before text, or "RIGHT HIP" alone on its line (a table cell, a heading line).
   const colon = norm.indexOf(':');
   const alone = colon < 0 && norm.length <= 40;
@@ -58,7 +58,8 @@ function sidedLabel(norm: string, lex: CompiledReportLexicon): { sides: SideWord
   const hits = lex.scan(label);
   const sides = hits.flatMap((h) => (h.tag.type === 'side' ? [h.tag.side] : []));
   const other = hits.some((h) => ['finding', 'negation', 'uncertainty', 'distractor', 'prosthesis', 'arco'].includes(h.tag.type));
-  return sides.length > 0 && !other ? { sides, rest: alone ? norm.length : colon + 1 } : null;
+  const hip = hits.some((h) => h.tag.type === 'hip-site');
+  return sides.length > 0 && !other ? { sides, rest: alone ? norm.length : colon + 1, hip } : null;
 }
 
 function toSides(sides: readonly SideWord[]): ('left' | 'right')[] {
@@ -88,7 +89,10 @@ function readSource(source: ReportSource, lexicons: ReportLexicons): ReportState
     let section = part.section ?? 'text';
     let read = true;
     let headingSides: ('left' | 'right')[] = [];
+    let headingHip = false;
+    let lineSide: 'left' | 'right' | null = null;
     for (const sentence of splitSentences(part.text, abbreviation)) {
+      if (sentence.lineStart) lineSide = null;
       if (!HAS_WORD.test(sentence.text)) continue;
       const lex = lexiconFor(sentence.text, lexicons);
       let norm = normalizeText(sentence.text).trim();
@@ -98,6 +102,7 @@ function readSource(source: ReportSource, lexicons: ReportLexicons): ReportState
         section = heading.section;
         read = heading.read;
         headingSides = [];
+        headingHip = false;
         norm = norm.slice(heading.rest).trim();
         written = withoutLabel(written);
       }
@@ -105,11 +110,17 @@ function readSource(source: ReportSource, lexicons: ReportLexicons): ReportState
       const label = sidedLabel(norm, lex);
       if (label) {
         headingSides = toSides(label.sides);
+        headingHip = label.hip;
+        lineSide = null;
         norm = norm.slice(label.rest).trim();
         written = withoutLabel(written);
       }
-      const reading = new SentenceReader(norm, lex.scan(norm), lex).read();
-      const fallback: ('left' | 'right' | 'unknown')[] = headingSides.length > 0 ? headingSides : [source.studySide ?? 'unknown'];
+      const reader = new SentenceReader(norm, lex.scan(norm), lex, source.studyOtherSite, headingHip);
+      const reading = reader.read();
+      // Interpretation: an unsided sentence continues the one before it on its line ("… in the left femoral
+      // head. Collapse of 0.3 cm." / "1. Right femoral head AVN. Resolved marrow edema."), then the heading, then the study.
+      const fallback: ('left' | 'right' | 'unknown')[] = lineSide ? [lineSide] : headingSides.length > 0 ? headingSides : [source.studySide ?? 'unknown'];
+      lineSide = reader.namedSide() ?? (reader.namesAnySide() ? null : lineSide);
       for (const p of reading.prostheses) for (const s of p.length > 0 ? toSides(p) : fallback) replaced.add(s);
       for (const f of reading.findings) {
         const sides = f.sides.length > 0 ? toSides(f.sides) : fallback;

@@ -28,7 +28,7 @@ type Hit<T extends Tag['type'] = Tag['type']> = TermHit & { readonly tag: Extrac
 const is = <T extends Tag['type']>(type: T) => (h: TermHit): h is Hit<T> => h.tag.type === type;
 
 /** Positions where a trigger's scope ends: `;` `:`, scope-end terms, and commas that do not continue a list. */
-function scopeBreaks(text: string, hits: readonly TermHit[]): number[] {
+function scopeBreaks(text: string, hits: readonly TermHit[], commaContinuesList: boolean): number[] {
   const breaks: number[] = [];
   for (const h of hits) if (h.tag.type === 'scope-end') breaks.push(h.start);
   let k = 0;
@@ -36,6 +36,7 @@ function scopeBreaks(text: string, hits: readonly TermHit[]): number[] {
     const c = text[i];
     // Not ':': "Bone marrow edema: none" is one clause (headings and "Right hip:" labels are cut off before).
     if (c === ';') breaks.push(i);
+    else if (c === ',' && !commaContinuesList) breaks.push(i);
     else if (c === ',') {
       // "no fracture, collapse or effusion": a list goes on when the next item opens with a joiner or a finding.
       let j = i + 1;
@@ -86,8 +87,12 @@ export class SentenceReader {
     private readonly text: string,
     private readonly hits: readonly TermHit[],
     private readonly lex: CompiledReportLexicon,
+    /** A study of another site ("MR Knee"): a finding is about the hip only when the sentence names it. */
+    private readonly siteRequired = false,
+    /** The heading above names the hip ("Left femoral head:"): the sentence is about it unless it names another site. */
+    private readonly headingNamesHip = false,
   ) {
-    this.scope = scopeBreaks(text, hits);
+    this.scope = scopeBreaks(text, hits, lex.commaContinuesList);
     this.sideSplit = sideBreaks(text, hits);
     this.links = hits.filter((h) => h.tag.type !== 'scope-end');
     this.sides = this.hipSideWords();
@@ -200,6 +205,8 @@ export class SentenceReader {
         siteInClause ||= h.start >= s && h.end <= e;
       }
     }
+    if (this.headingNamesHip) nearestSite = Math.min(nearestSite, f.start);
+    if (this.siteRequired && nearestSite === Infinity) return true;
     return nearestDistractor < nearestSite && !siteInClause;
   }
 
@@ -258,6 +265,17 @@ export class SentenceReader {
       out.push({ finding: 'arco-stage', sides: this.sidesAt(at), certainty, value: stage.stage });
     }
     return out;
+  }
+
+  namesAnySide(): boolean {
+    return this.sides.length > 0;
+  }
+
+  /** The one hip side this sentence names ("left", "right"), or null (none, both, or more than one). */
+  namedSide(): 'left' | 'right' | null {
+    const named = new Set(this.sides.map((h) => h.tag.side));
+    const [only] = named;
+    return named.size === 1 && (only === 'left' || only === 'right') ? only : null;
   }
 
   read(): SentenceReading {

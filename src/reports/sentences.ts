@@ -11,6 +11,8 @@ export interface Sentence {
   readonly text: string;
   /** First sentence after a blank line (or of the text). */
   readonly paragraphStart: boolean;
+  /** First sentence of its line. */
+  readonly lineStart: boolean;
 }
 
 /** Longest sentence kept whole; longer runs are cut into pieces of this size. */
@@ -55,7 +57,7 @@ export function splitSentences(text: string, isAbbreviation: (word: string) => b
       start = end;
       if (piece === '') return;
       for (let k = 0; k < piece.length; k += MAX_SENTENCE) {
-        out.push({ text: piece.slice(k, k + MAX_SENTENCE), paragraphStart: paragraphStart && first });
+        out.push({ text: piece.slice(k, k + MAX_SENTENCE), paragraphStart: paragraphStart && first, lineStart: first });
         first = false;
       }
     };

@@ -24,6 +24,8 @@ export interface ReportSource {
   readonly studySide: 'left' | 'right' | null;
   /** The study covers both hips (a bilateral code or title, a pelvis). */
   readonly studyBothHips: boolean;
+  /** The study's title names another joint or bone and no hip ("MR Knee Left"): a sentence must name the hip. */
+  readonly studyOtherSite: boolean;
   readonly parts: readonly ReportPart[];
 }
 
@@ -50,10 +52,12 @@ const day = (v: unknown): string | null => (typeof v === 'string' && /^\d{4}-\d{
 /** Study kind and side from codes, then from title words in either language. */
 function studyOf(
   concepts: readonly unknown[], titles: readonly string[], modalities: readonly string[], lexicons: ReportLexicons,
-): { kind: StudyKind | null; side: SideWord | null; bothHips: boolean } {
+): { kind: StudyKind | null; side: SideWord | null; bothHips: boolean; otherSite: boolean } {
   let kind: StudyKind | null = null;
   let side: SideWord | null = null;
   let bothHips = false;
+  let distractor = false;
+  let hip = false;
   for (const c of concepts.flatMap(codings)) {
     const known = lexicons.studyCodes.get(`${c.system}|${c.code}`);
     if (!known) continue;
@@ -68,10 +72,12 @@ function studyOf(
         if (h.tag.type === 'study') kind ??= h.tag.kind;
         if (h.tag.type === 'side') side ??= h.tag.side;
         if (h.tag.type === 'both-hips-study') bothHips = true;
+        if (h.tag.type === 'distractor') distractor = true;
+        if (h.tag.type === 'hip-site') hip = true;
       }
     }
   }
-  return { kind, side, bothHips: bothHips || side === 'bilateral' };
+  return { kind, side, bothHips: bothHips || side === 'bilateral', otherSite: distractor && !hip && !bothHips };
 }
 
 const hasCoding = (concepts: readonly unknown[], set: ReadonlySet<string>): boolean =>
@@ -160,7 +166,7 @@ function diagnosticReport(r: Json, lexicons: ReportLexicons, resolve: ReturnType
   for (const c of list(r.conclusionCode)) parts.add(conceptTexts(c)[0] ?? null, 'impression');
   const date = day(r.effectiveDateTime) ?? (isObject(r.effectivePeriod) ? day(r.effectivePeriod.start) : null) ?? day(r.issued);
   const studySide = study.side === 'left' || study.side === 'right' ? study.side : null;
-  return { source: { ref, date, studyKind: study.kind, studySide, studyBothHips: study.bothHips, parts: parts.parts }, notes: parts.finish() };
+  return { source: { ref, date, studyKind: study.kind, studySide, studyBothHips: study.bothHips, studyOtherSite: study.otherSite, parts: parts.parts }, notes: parts.finish() };
 }
 
 function documentReference(r: Json, lexicons: ReportLexicons, budget: number): { source: ReportSource; notes: ReportNote[] } | null {
@@ -178,7 +184,7 @@ function documentReference(r: Json, lexicons: ReportLexicons, budget: number): {
   const context = isObject(r.context) ? r.context : {};
   const date = (isObject(context.period) ? day(context.period.start) : null) ?? day(r.date);
   const studySide = study.side === 'left' || study.side === 'right' ? study.side : null;
-  return { source: { ref, date, studyKind: study.kind, studySide, studyBothHips: study.bothHips, parts: parts.parts }, notes: parts.finish() };
+  return { source: { ref, date, studyKind: study.kind, studySide, studyBothHips: study.bothHips, studyOtherSite: study.otherSite, parts: parts.parts }, notes: parts.finish() };
 }
 
 /** The radiology reports of a record, each with its text parts (never throws on a malformed resource). */

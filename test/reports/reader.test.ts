@@ -132,7 +132,7 @@ describe('values', () => {
   });
 
   it('a % of the articular surface or under a bound is not the necrotic extent', () => {
-    expect(says('Right femoral head AVN with a crescent involving 20% of the articular surface.')).toEqual(['right onfh affirmed', 'right subchondral-fracture affirmed']);
+    expect(says('Right femoral head AVN with a crescent sign involving 20% of the articular surface.')).toEqual(['right onfh affirmed', 'right subchondral-fracture affirmed']);
     expect(says('Right femoral head AVN, lesion under 15% of the head.')).toEqual(['right onfh affirmed']);
   });
 

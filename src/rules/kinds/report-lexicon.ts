@@ -45,6 +45,7 @@ export const schema = z.strictObject({
   pseudoTriggers: Listed.describe('look like a trigger but are not ("no change"): matched and ignored'),
   scopeEnds: Listed.describe('a trigger\'s scope stops here ("but", "however")'),
   listJoiners: Listed.describe('after a comma these carry a trigger\'s scope on to the next item ("or", "and")'),
+  commaContinuesList: z.boolean().describe('a comma followed by a joiner or a finding continues a list (English); false: a comma ends a clause (Chinese lists use 、 and 及)'),
   scopeWindow: z.number().int().min(1).max(200).describe('characters from a trigger (or the last finding in its scope) to the next finding it reaches'),
   findings: z.array(z.strictObject({ finding: z.enum(REPORT_FINDINGS), terms: Terms, ...Citation }).superRefine(requireWhy)).min(1),
   hipSites: Listed.describe('words naming the hip or femoral head; a finding phrase containing one is anchored to the hip'),
@@ -123,6 +124,7 @@ export interface CompiledReportLexicon {
   /** The ARCO stage written right after an `arco` term ("stage iiia" → "3A"), or null. */
   readonly stageAfter: (normalized: string, from: number) => { readonly stage: string; readonly end: number } | null;
   readonly scopeWindow: number;
+  readonly commaContinuesList: boolean;
   readonly extentWindow: number;
   readonly depthWindow: number;
   readonly abbreviations: ReadonlySet<string>;
@@ -361,6 +363,7 @@ function compileOne(d: ReportLexiconFile, rule: { id: string; version: string })
       return null;
     },
     scopeWindow: d.scopeWindow,
+    commaContinuesList: d.commaContinuesList,
     extentWindow: v.extentWindow,
     depthWindow: v.depthWindow,
     abbreviations: new Set((d.abbreviations?.terms ?? []).map((t) => normalizeText(t).trim())),
