@@ -11,11 +11,11 @@ import { readFile, readdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { BUNDLED_RULES_DIR } from './config.js';
-import { assessBundle } from './engine/index.js';
 import { isIsoDate } from './engine/dates.js';
 import { RulesLoadError, loadRules } from './rules/index.js';
 import type { LoadedRules } from './rules/index.js';
-import { describeCaseResult, runCases } from './rules/cases.js';
+import { assessBundle } from './pipeline/index.js';
+import { describeCaseResult, runCases } from './pipeline/cases.js';
 import type { CorpusEntry } from './reports/corpus.js';
 import { CorpusEntrySchema, describeCorpusResult, evaluateCorpus } from './reports/corpus.js';
 

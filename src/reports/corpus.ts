@@ -5,8 +5,8 @@
  * recall on the distinct (side, finding, certainty, value) tuples of each report. Pure.
  */
 import { z } from 'zod';
-import type { ReportLexicons } from '../rules/kinds/report-lexicon.js';
-import { REPORT_FINDINGS } from '../rules/kinds/report-lexicon.js';
+import type { ReportLexicons } from '../rules/report-lexicon-types.js';
+import { REPORT_FINDINGS } from '../vocabulary/index.js';
 import { readReports } from './index.js';
 
 const Expected = z.strictObject({

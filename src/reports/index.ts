@@ -11,7 +11,8 @@
  * from the sentence to the heading to the study's own side; a side with a prosthesis in the
  * report has no femoral head, so nothing of that side is read from it.
  */
-import type { CompiledReportLexicon, ReportLexicons, SideWord } from '../rules/kinds/report-lexicon.js';
+import type { CompiledReportLexicon, ReportLexicons } from '../rules/report-lexicon-types.js';
+import type { SideWord } from '../vocabulary/index.js';
 import { normalizeText } from '../rules/kinds/report-lexicon.js';
 import { splitSentences } from './sentences.js';
 import { SentenceReader } from './sentence.js';
@@ -20,8 +21,7 @@ import { reportSources } from './sources.js';
 import type { ReadLimits, ReportNote, ReportReading, ReportStatement } from './types.js';
 import { DEFAULT_LIMITS } from './types.js';
 
-export type { Certainty, ReadLimits, ReportNote, ReportReading, ReportStatement } from './types.js';
-export { DEFAULT_LIMITS } from './types.js';
+export type { ReadLimits, ReportReading } from './types.js';
 
 const QUOTE_MAX = 300;
 const HAS_WORD = /\p{L}/u;

@@ -4,8 +4,9 @@
  * uncertainty trigger whose scope reaches it, bounded by the clause) and value (mm, %,
  * small/medium/large, ARCO stage). Every word list is the language's lexicon (rules/reports/).
  */
-import type { CompiledReportLexicon, ReportFindingId, SideWord, Tag, TermHit } from '../rules/kinds/report-lexicon.js';
-import type { Certainty } from './types.js';
+import type { CompiledReportLexicon, Tag, TermHit } from '../rules/report-lexicon-types.js';
+import type { ReportFindingId, SideWord } from '../vocabulary/index.js';
+import type { Certainty } from '../vocabulary/index.js';
 
 export interface SentenceFinding {
   readonly finding: ReportFindingId;

@@ -5,7 +5,8 @@
  * (LOINC 18748-4, the radiology category). Text from `conclusion`, `conclusionCode`,
  * `presentedForm`, `result` Observations with a valueString, and DocumentReference attachments.
  */
-import type { ReportLexicons, SideWord, StudyKind } from '../rules/kinds/report-lexicon.js';
+import type { ReportLexicons } from '../rules/report-lexicon-types.js';
+import type { SideWord, StudyKind } from '../vocabulary/index.js';
 import { normalizeText } from '../rules/kinds/report-lexicon.js';
 import { attachmentText, htmlText } from './attachment.js';
 import type { ReportNote } from './types.js';

@@ -2,30 +2,9 @@
  * What a radiology report says about a hip (clinical-spec.md section 12, design.md section 5):
  * one statement per sentence (or clause), hip, finding and certainty, with its provenance.
  */
-import type { ReportFindingId, ReportLanguage, StudyKind } from '../rules/kinds/report-lexicon.js';
+import type { ReportStatement } from '../vocabulary/index.js';
 
-export type { ReportFindingId, ReportLanguage, StudyKind } from '../rules/kinds/report-lexicon.js';
-
-export type Certainty = 'affirmed' | 'negated' | 'uncertain';
-
-export interface ReportStatement {
-  /** "DiagnosticReport/r1" or "DocumentReference/d1". */
-  readonly report: string;
-  /** The report's date (effective, else issued), YYYY-MM-DD, or null when it has none. */
-  readonly date: string | null;
-  readonly studyKind: StudyKind | null;
-  /** Bilateral mentions are one statement per side. */
-  readonly side: 'left' | 'right' | 'unknown';
-  readonly finding: ReportFindingId;
-  readonly certainty: Certainty;
-  /** mm for collapse-depth, percent or small/medium/large for necrotic-extent, an ARCO code for arco-stage. */
-  readonly value?: number | string;
-  /** The sentence, as written (cut at 300 characters). */
-  readonly text: string;
-  /** The report section it was read in: findings, impression, or text (no heading). */
-  readonly section: string;
-  readonly language: ReportLanguage;
-}
+export type { ReportStatement } from '../vocabulary/index.js';
 
 /** Something about a report that was not read, or not read whole (ids and reasons only, no report text). */
 export interface ReportNote {

@@ -8,30 +8,20 @@
  */
 import { z } from 'zod';
 import { Citation, Header, requireWhy } from '../schemas.js';
-
-export const kind = 'report-lexicon';
-
-/** clinical-spec.md section 12: what a statement may say. */
-export const REPORT_FINDINGS = [
-  'onfh', 'subchondral-fracture', 'collapse-depth', 'necrotic-extent', 'bone-marrow-edema', 'joint-effusion',
-  'joint-space-narrowing', 'mri-necrosis-sign', 'arco-stage',
-] as const;
-export type ReportFindingId = (typeof REPORT_FINDINGS)[number];
-
-export const STUDY_KINDS = ['MRI', 'CT', 'radiograph', 'bone scan'] as const;
-export type StudyKind = (typeof STUDY_KINDS)[number];
-export type ReportLanguage = 'en' | 'zh';
-export type SideWord = 'left' | 'right' | 'bilateral';
-export type SizeWord = 'small' | 'medium' | 'large';
+import { termScanner } from '../term-scanner.js';
+import { defineKind } from './types.js';
+import { REPORT_FINDINGS, STUDY_KINDS } from '../../vocabulary/index.js';
+import type { ReportLanguage, SideWord, StudyKind } from '../../vocabulary/index.js';
+import type { CompiledReportLexicon, NumberHit, ReportLexicons, Tag } from '../report-lexicon-types.js';
 
 const Term = z.string().min(1).max(80);
 const Terms = z.array(Term).min(1);
 const Listed = z.strictObject({ source: z.string().min(1).describe('where this list comes from'), terms: Terms });
 const Coding = z.strictObject({ system: z.string().min(1), code: z.string().min(1) });
 
-export const schema = z.strictObject({
+export const ReportLexiconFileSchema = z.strictObject({
   ...Header,
-  kind: z.literal(kind),
+  kind: z.literal('report-lexicon'),
   language: z.enum(['en', 'zh']),
   sections: z.array(z.strictObject({
     section: z.string().regex(/^[a-z][a-z-]*$/),
@@ -84,62 +74,7 @@ export const schema = z.strictObject({
   }),
   abbreviations: Listed.optional().describe('a full stop after one of these does not end a sentence'),
 });
-export type ReportLexiconFile = z.output<typeof schema>;
-
-/** What one matched term means (a term may carry several tags of one type, never two types). */
-export type Tag =
-  | { readonly type: 'finding'; readonly finding: ReportFindingId; readonly anchored: boolean }
-  | { readonly type: 'negation' | 'uncertainty'; readonly before: boolean; readonly after: boolean }
-  | { readonly type: 'pseudo' | 'scope-end' | 'list-joiner' | 'hip-site' | 'prosthesis' | 'prior-study' | 'extent-context' | 'arco' | 'other-staging' }
-  | { readonly type: 'side'; readonly side: SideWord }
-  | { readonly type: 'distractor'; readonly id: string; readonly findings: readonly ReportFindingId[] | null }
-  | { readonly type: 'size'; readonly size: SizeWord }
-  | { readonly type: 'fraction'; readonly percent: number }
-  | { readonly type: 'study'; readonly kind: StudyKind }
-  | { readonly type: 'both-hips-study' }
-  | { readonly type: 'section'; readonly section: string; readonly read: boolean };
-
-export interface TermHit {
-  readonly start: number;
-  readonly end: number;
-  readonly tag: Tag;
-}
-
-export interface NumberHit {
-  readonly start: number;
-  readonly end: number;
-  /** The value in mm (mm, cm) or percent; the upper end of a range. */
-  readonly value: number;
-  readonly unit: 'mm' | 'percent';
-}
-
-export interface CompiledReportLexicon {
-  readonly language: ReportLanguage;
-  readonly rule: { readonly id: string; readonly version: string };
-  /** Every term in `normalized` text, leftmost-longest, not overlapping. */
-  readonly scan: (normalized: string) => TermHit[];
-  /** A section heading at the start of a normalized sentence, and where its content starts. */
-  readonly heading: (normalized: string) => { readonly section: string; readonly read: boolean; readonly rest: number } | null;
-  readonly numbers: (normalized: string) => NumberHit[];
-  /** The ARCO stage written right after an `arco` term ("stage iiia" → "3A"), or null. */
-  readonly stageAfter: (normalized: string, from: number) => { readonly stage: string; readonly end: number } | null;
-  readonly scopeWindow: number;
-  readonly commaContinuesList: boolean;
-  readonly extentWindow: number;
-  readonly depthWindow: number;
-  readonly abbreviations: ReadonlySet<string>;
-  /** How the words right around a % or fraction read it (clinical-spec.md 3: necrotic extent is % of the femoral head). */
-  readonly extentReading: (normalized: string, at: { start: number; end: number }) => 'extent' | 'not-extent' | 'bound' | null;
-}
-
-export interface ReportLexicons {
-  readonly en: CompiledReportLexicon;
-  readonly zh: CompiledReportLexicon;
-  /** `system|code` → what a study code says. */
-  readonly studyCodes: ReadonlyMap<string, { readonly kind: StudyKind; readonly side?: SideWord }>;
-  readonly radiologyCategories: ReadonlySet<string>;
-  readonly narrativeCodes: ReadonlyMap<string, string>;
-}
+export type ReportLexiconFile = z.output<typeof ReportLexiconFileSchema>;
 
 /**
  * The one normalization of report text and of terms: NFKC (full-width forms, Roman numerals Ⅲ →
@@ -168,67 +103,6 @@ function alternative(term: string): string {
 /** Literal terms as one alternation, longest first; used only anchored (a heading, the words after ARCO). */
 function alternation(terms: readonly string[]): string {
   return [...new Set(terms)].sort((a, b) => b.length - a.length || (a < b ? -1 : 1)).map(alternative).join('|');
-}
-
-const isAlnum = (c: number): boolean => (c >= 97 && c <= 122) || (c >= 48 && c <= 57);
-
-interface TrieNode {
-  readonly next: Map<number, TrieNode>;
-  tags: readonly Tag[] | null;
-}
-
-/**
- * Every term in one character trie, scanned leftmost-longest in O(text × longest term): no
- * regular expression, so no backtracking whatever a rule file holds. A term starting or ending
- * with a letter or digit only matches at a word edge; in English a term ending in a letter also
- * matches its plural ("effusions").
- */
-function termScanner(byTerm: ReadonlyMap<string, readonly Tag[]>, plural: boolean): (text: string) => TermHit[] {
-  const root: TrieNode = { next: new Map(), tags: null };
-  for (const [term, tags] of byTerm) {
-    let node = root;
-    for (let i = 0; i < term.length; i++) {
-      const c = term.charCodeAt(i);
-      let child = node.next.get(c);
-      if (!child) node.next.set(c, (child = { next: new Map(), tags: null }));
-      node = child;
-    }
-    node.tags = tags;
-  }
-  const edgeAt = (text: string, j: number): boolean => j >= text.length || !isAlnum(text.charCodeAt(j));
-  return (text) => {
-    const hits: TermHit[] = [];
-    let i = 0;
-    while (i < text.length) {
-      const c = text.charCodeAt(i);
-      // A letter or digit right after another starts no term (terms that start so need a word edge).
-      if (i > 0 && isAlnum(c) && isAlnum(text.charCodeAt(i - 1))) {
-        i++;
-        continue;
-      }
-      let node: TrieNode | undefined = root;
-      let best: { end: number; tags: readonly Tag[] } | null = null;
-      for (let j = i; j < text.length && node; j++) {
-        node = node.next.get(text.charCodeAt(j));
-        if (!node?.tags) continue;
-        const last = text.charCodeAt(j);
-        const end = j + 1;
-        if (!isAlnum(last)) best = { end, tags: node.tags };
-        else if (edgeAt(text, end)) best = { end, tags: node.tags };
-        else if (plural && last >= 97 && last <= 122) {
-          if (text[end] === 's' && edgeAt(text, end + 1)) best = { end: end + 1, tags: node.tags };
-          else if (text[end] === 'e' && text[end + 1] === 's' && edgeAt(text, end + 2)) best = { end: end + 2, tags: node.tags };
-        }
-      }
-      if (best === null) {
-        i++;
-        continue;
-      }
-      for (const tag of best.tags) hits.push({ start: i, end: best.end, tag });
-      i = best.end;
-    }
-    return hits;
-  };
 }
 
 interface Entry { readonly term: string; readonly path: string; readonly tag: Tag }
@@ -272,7 +146,7 @@ const tagKey = (t: Tag): string => JSON.stringify(t.type === 'negation' || t.typ
  * listed twice, or one term given two meanings (a trigger that is also a finding phrase would make
  * the reader's answer depend on list order). A term may be a trigger both before and after.
  */
-export function check(d: ReportLexiconFile): { path: string; message: string }[] {
+function lexiconFaults(d: ReportLexiconFile): { path: string; message: string }[] {
   const faults: { path: string; message: string }[] = [];
   const seen = new Map<string, Entry>();
   for (const e of entries(d)) {
@@ -395,7 +269,7 @@ function compileOne(d: ReportLexiconFile, rule: { id: string; version: string })
 }
 
 /** The active lexicons (one per language) → what the reader uses. `null` with a fault when a language is missing. */
-export function compile(
+function compileLexicons(
   active: readonly { readonly data: ReportLexiconFile; readonly rule: { id: string; version: string }; readonly file: string }[],
   fault: (file: string, path: string, message: string) => void,
 ): ReportLexicons | null {
@@ -419,3 +293,15 @@ export function compile(
   }
   return { en: byLanguage.en, zh: byLanguage.zh, studyCodes, radiologyCategories, narrativeCodes };
 }
+
+export const reportLexicon = defineKind({
+  kind: 'report-lexicon',
+  schema: ReportLexiconFileSchema,
+  check(p, ctx) {
+    for (const f of lexiconFaults(p.data)) ctx.fault(p.file, f.path, f.message);
+  },
+  compile(active, ctx) {
+    const reportLexicons = compileLexicons(active.map((p) => ({ data: p.data, rule: ctx.ref(p), file: p.file })), (file, path, message) => { ctx.fault(file, path, message); });
+    return reportLexicons ? { reportLexicons } : {};
+  },
+});

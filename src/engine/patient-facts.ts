@@ -1,19 +1,13 @@
 /**
  * Typed facts: what the engine knows about a patient once FHIR resources have been read
- * (clinical-spec.md sections 1–3, 6, 9, 10). Produced by the pure functions of src/facts/,
- * consumed by src/engine/. No FHIR shapes leak past this boundary: the engine never sees a
+ * (clinical-spec.md sections 1–3, 6, 9, 10). The engine's input contract: produced by the pure functions of
+ * src/facts/ (which import this file), consumed by src/engine/. No FHIR shapes leak past this boundary: the engine never sees a
  * Coding, only the facts below.
  */
 
-export type Side = 'left' | 'right' | 'unknown';
+import type { ArcoStage, ContraindicationId, Etiology, FindingId, ImagingModality, Sex, Side } from '../vocabulary/index.js';
 
-/** clinical-spec.md section 3, plus `jic-type` (section 9). */
-export const FINDING_IDS = [
-  'necrotic-extent', 'collapse-depth', 'subchondral-fracture', 'crescent-extent', 'bone-marrow-edema',
-  'joint-space-narrowing', 'mri-necrosis-sign', 'xray-abnormal', 'ct-abnormal', 'bone-scan-abnormal',
-  'sclerotic-zone', 'kerboul-angle', 'joint-effusion', 'jic-type',
-] as const;
-export type FindingId = (typeof FINDING_IDS)[number];
+export type { ContraindicationId, FindingId, ImagingModality, Side } from '../vocabulary/index.js';
 
 /**
  * A finding's value after unit conversion: percent for extents, mm for depths, degrees for
@@ -32,8 +26,6 @@ export interface FindingObservation {
   readonly ref: string;
 }
 
-export type ImagingModality = 'MR' | 'CT' | 'CR' | 'DX' | 'NM';
-
 export interface ImagingFact {
   readonly modality: ImagingModality;
   /** ImagingStudy.started (YYYY-MM-DD). Studies with no date are not listed. */
@@ -49,7 +41,7 @@ export interface ScoreFact {
 }
 
 export interface RecordedStage {
-  readonly arco: '1' | '2' | '3A' | '3B' | '4' | null;
+  readonly arco: ArcoStage | null;
   readonly chinese: string | null; // a ChineseStage code ('Ia' … 'V')
   readonly text?: string;
   readonly ref: string;
@@ -60,7 +52,7 @@ export interface HipFacts {
   readonly side: Side;
   /** "Condition/<id>" of the ONFH conditions of this hip. */
   readonly conditions: readonly string[];
-  readonly etiology: 'non-traumatic' | 'traumatic' | 'drug-associated';
+  readonly etiology: Etiology;
   /** Earliest Condition.onsetDateTime, else recordedDate, of this hip's ONFH conditions (YYYY-MM-DD). */
   readonly diagnosisDate: string | null;
   /** Newest stage recorded in Condition.stage.summary, if any. */
@@ -85,15 +77,6 @@ export interface HipFacts {
   readonly kneePainScores?: readonly ScoreFact[];
 }
 
-/**
- * spec 6: organ failure is kept by organ (kidney N18.5/N18.6, hepatic K72, heart I50.84, respiratory
- * J96) because the rules tell them apart: GL2025 Table 4 names only severe cardiopulmonary
- * dysfunction among the contraindications to surgery, and hepatic failure is a labelled
- * contraindication of simvastatin. 'organ-failure' is any other organ failure (a site's own code).
- */
-export const ORGAN_FAILURE_IDS = ['kidney-failure', 'hepatic-failure', 'heart-failure', 'respiratory-failure', 'organ-failure'] as const;
-export type ContraindicationId = 'malignancy' | 'immune-hematologic' | 'infection' | 'coagulopathy' | (typeof ORGAN_FAILURE_IDS)[number];
-
 export interface DraftOrderFact {
   readonly resourceType: 'MedicationRequest' | 'ServiceRequest' | 'DeviceRequest' | (string & {});
   readonly id: string;
@@ -112,7 +95,7 @@ export interface PatientFacts {
   /** At least one ONFH condition (spec section 1). */
   readonly inScope: boolean;
   readonly birthDate: string | null;
-  readonly sex: 'male' | 'female' | 'other' | 'unknown';
+  readonly sex: Sex;
   readonly hips: readonly HipFacts[];
   readonly bmi: ScoreFact | null;
   readonly smoker: boolean | null;

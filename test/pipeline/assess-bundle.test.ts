@@ -1,7 +1,7 @@
 /** assessBundle: one patient's FHIR Bundle → Assessment, or a message saying what is wrong. */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { BUNDLED_RULES_DIR } from '../../src/config.js';
-import { assessBundle } from '../../src/engine/index.js';
+import { assessBundle } from '../../src/pipeline/index.js';
 import type { LoadedRules } from '../../src/rules/index.js';
 import { loadRules } from '../../src/rules/index.js';
 

@@ -9,7 +9,9 @@
  * (in these files or in a file of its own with `kind: "valueset"`), never by changing code.
  */
 import { z } from 'zod';
-import { FINDING_IDS } from './types.js';
+import {
+  CHINESE_STAGES, FINDING_IDS, FOLLOW_UP_MODALITIES, LATERALITIES, RULE_STATUSES, STUDY_MODALITIES, type FollowUpModality,
+} from '../vocabulary/index.js';
 
 export const SYSTEMS = {
   icd10cm: 'http://hl7.org/fhir/sid/icd-10-cm',
@@ -32,9 +34,7 @@ export const SYSTEMS = {
  * turn a code into nothing.
  */
 const ARCO_VALUES = ['1', '2', '3A', '3B', '4'].map((s) => `arco:${s}`);
-const CHINESE_VALUES = [
-  'I', 'Ia', 'Ib', 'Ic', 'II', 'IIa', 'IIb', 'IIc', 'III', 'IIIa', 'IIIb', 'IIIc', 'IV', 'IVa', 'IVb', 'IVc', 'V',
-].map((s) => `chinese:${s}`);
+const CHINESE_VALUES = CHINESE_STAGES.map((s) => `chinese:${s}`);
 
 export const VALUE_SET_VALUES = {
   /** spec 1, 9: value = etiology of the ONFH condition. */
@@ -47,7 +47,7 @@ export const VALUE_SET_VALUES = {
    */
   'body-site': ['hip', 'femoral-head', 'femur', 'pelvis', 'both-hips', 'knee'],
   /** spec 2, 9: laterality qualifiers. */
-  laterality: ['left', 'right', 'bilateral'],
+  laterality: [...LATERALITIES],
   /** spec 3, 9: finding observation codes → finding id. */
   finding: [...FINDING_IDS],
   /** spec 9: valueCodeableConcept of boolean findings. */
@@ -57,7 +57,7 @@ export const VALUE_SET_VALUES = {
   /** spec 9: smoking status answers. */
   'smoking-status': ['current', 'not-current', 'unknown'],
   /** spec 9: ImagingStudy modalities. */
-  'imaging-modality': ['MR', 'CT', 'CR', 'DX', 'NM'],
+  'imaging-modality': [...STUDY_MODALITIES],
   /** spec 8, 9: orderable follow-up imaging codes (value = an id; modality and side on the entry). */
   'imaging-order': null,
   /** spec 9, 11: medications. */
@@ -112,11 +112,11 @@ export const ValueSetEntrySchema = z
     unless: z.array(nonEmpty).optional(),
     display: z.string().optional(),
     /** ONFH condition codes: laterality from the ICD-10-CM character (spec 2). */
-    side: z.enum(['left', 'right', 'bilateral']).optional(),
+    side: z.enum(LATERALITIES).optional(),
     /** SNOMED 397758007/398199007 count only with a hip or femoral-head body site (spec 9). */
     requires: z.literal('hip-body-site').optional(),
     /** imaging-order entries: what the code orders. */
-    modality: z.enum(['XR', 'MR', 'CT']).optional(),
+    modality: z.enum(FOLLOW_UP_MODALITIES).optional(),
     /** Where this entry comes from: "clinical-spec.md 9", "GL2025 Table 6", "site: …". */
     source: nonEmpty,
   })
@@ -151,7 +151,7 @@ export const ValueSetFileSchema = z
   .strictObject({
     id: nonEmpty,
     version: z.string().regex(/^\d{4}\.\d+\.\d+$/, 'version is <guideline year>.<minor>.<patch>'),
-    status: z.enum(['draft', 'active', 'retired']),
+    status: z.enum(RULE_STATUSES),
     source: z.strictObject({ document: nonEmpty, section: nonEmpty }),
     kind: z.literal('valueset'),
     title: z.string().optional(),
@@ -188,7 +188,7 @@ export interface ValueSetMatch {
   readonly value: string;
   readonly side?: 'left' | 'right' | 'bilateral';
   readonly requires?: 'hip-body-site';
-  readonly modality?: 'XR' | 'MR' | 'CT';
+  readonly modality?: FollowUpModality;
   readonly display?: string;
   readonly source: string;
 }
@@ -196,7 +196,7 @@ export interface ValueSetMatch {
 /** An orderable imaging code for a suggested follow-up study (spec 8, 9; LOINC playbook). */
 export interface ImagingOrderCode {
   readonly id: string;
-  readonly modality: 'XR' | 'MR' | 'CT';
+  readonly modality: FollowUpModality;
   readonly side: 'left' | 'right' | 'bilateral';
   readonly system: string;
   readonly code: string;
@@ -422,7 +422,7 @@ export function compileValueSets(files: readonly ValueSetFile[]): ValueSets {
  */
 export function imagingOrderCode(
   valueSets: ValueSets,
-  modality: 'XR' | 'MR' | 'CT',
+  modality: FollowUpModality,
   side: 'left' | 'right' | 'bilateral',
 ): ImagingOrderCode | undefined {
   return valueSets.imagingOrders.find((o) => o.modality === modality && o.side === side);

@@ -1,7 +1,7 @@
 /** The case runner's fragment matching (issue: how expect / expectNot compare with the Assessment). */
 import { describe, expect, it } from 'vitest';
-import type { CaseFailure } from '../../src/rules/cases.js';
-import { matchAbsent, matchFragment } from '../../src/rules/cases.js';
+import type { CaseFailure } from '../../src/pipeline/cases.js';
+import { matchAbsent, matchFragment } from '../../src/pipeline/cases.js';
 
 const actual = {
   inScope: true,

@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { BUNDLED_RULES_DIR } from '../../src/config.js';
 import { loadRules } from '../../src/rules/index.js';
-import { describeCaseResult, listCaseFiles, runCaseFile } from '../../src/rules/cases.js';
+import { describeCaseResult, listCaseFiles, runCaseFile } from '../../src/pipeline/cases.js';
 
 const rules = await loadRules(BUNDLED_RULES_DIR);
 const files = await listCaseFiles(BUNDLED_RULES_DIR);

@@ -12,8 +12,9 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import { classifyDraftOrders } from '../facts/index.js';
-import { assessBundle, checkOrders } from '../engine/index.js';
-import type { LoadedRules } from './index.js';
+import { checkOrders } from '../engine/index.js';
+import { assessBundle } from './assess-bundle.js';
+import type { LoadedRules } from '../rules/index.js';
 
 export interface CaseFailure {
   /** JSON path in the actual answer, e.g. "$.hips[side=right].stage.arco". */
@@ -171,7 +172,7 @@ export function runCase(file: string, content: unknown, rules: LoadedRules): Cas
     const entries = isRecord(bundle) && Array.isArray(bundle.entry) ? (bundle.entry as unknown[]) : [];
     const resources = entries.map((e) => (isRecord(e) ? e.resource : undefined)).filter(isRecord);
     const { orders } = classifyDraftOrders(drafts as fhir4.FhirResource[], rules.valueSets, resources as unknown as fhir4.FhirResource[]);
-    const checks = checkOrders(result.facts, result.assessment, orders, rules);
+    const checks = checkOrders(result, orders, rules);
     if (content.expectOrderChecks !== undefined) matchFragment(content.expectOrderChecks, checks, '$orderChecks', failures);
   }
   return {
