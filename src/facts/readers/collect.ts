@@ -8,6 +8,7 @@ import type {
   ContraindicationId, FindingId, FindingValue, HipFacts, ImagingModality, PatientFacts, RecordedStage, ScoreFact, Side,
 } from '../../engine/patient-facts.js';
 import type { Json } from '../read.js';
+import type { ReportStatement } from '../../vocabulary/index.js';
 import type { ValueSets } from '../../rules/valuesets.js';
 
 export type KnownSide = 'left' | 'right';
@@ -40,6 +41,8 @@ export interface PendingFinding extends Dated {
   readonly finding: FindingId;
   readonly value: FindingValue;
   readonly side: Laterality | undefined;
+  /** The report statement this finding was read from (clinical-spec.md 12), if it came from text. */
+  readonly statement?: ReportStatement;
 }
 
 export interface RefusedFinding {
