@@ -25,6 +25,7 @@ export type { ReadLimits, ReportReading } from './types.js';
 
 const QUOTE_MAX = 300;
 const HAS_WORD = /\p{L}/u;
+const HAN = /[\u3400-\u9fff\uf900-\ufaff]/;
 
 /** A sentence is Chinese when Han characters carry it (a Han character is about a word of four letters). */
 function lexiconFor(text: string, lexicons: ReportLexicons): CompiledReportLexicon {
@@ -91,10 +92,11 @@ function readSource(source: ReportSource, lexicons: ReportLexicons): ReportState
     let headingSides: ('left' | 'right')[] = [];
     let headingHip = false;
     let lineSide: 'left' | 'right' | null = null;
+    const anyHan = HAN.test(part.text);
     for (const sentence of splitSentences(part.text, abbreviation)) {
       if (sentence.lineStart) lineSide = null;
       if (!HAS_WORD.test(sentence.text)) continue;
-      const lex = lexiconFor(sentence.text, lexicons);
+      const lex = anyHan ? lexiconFor(sentence.text, lexicons) : lexicons.en;
       let norm = normalizeText(sentence.text).trim();
       let written = sentence.text;
       const heading = lex.heading(norm);

@@ -62,6 +62,9 @@ export function splitSentences(text: string, isAbbreviation: (word: string) => b
       }
     };
     for (let i = 0; i < line.length; i++) {
+      const code = line.charCodeAt(i);
+      // Only . ! ; and CJK punctuation can end a sentence: every other character is passed at once.
+      if (code !== 46 && code !== 33 && code !== 59 && code < 0x3000) continue;
       const c = line[i] ?? '';
       if (ALWAYS_END.has(c)) push(i + 1);
       else if (c === '.') {

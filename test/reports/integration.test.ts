@@ -85,6 +85,14 @@ describe('report statements become findings', () => {
     expect(a.hips[0]?.stage).toMatchObject({ arco: '2', source: 'reported', recorded: null });
   });
 
+  it('"possible early collapse" sets no collapse but asks for the suspected-collapse CT (clinical-spec.md 8, 12)', () => {
+    const a = assess(onfhCondition('right'), mri('r1', '2026-10-02', 'Right femoral head osteonecrosis with a double-line sign. Possible early collapse.'));
+    expect(a.hips[0]?.findings['collapse-depth']).toBeUndefined();
+    expect(a.hips[0]?.followUp.modality).toBe('CT');
+    const plain = assess(onfhCondition('right'), mri('r1', '2026-10-02', 'Right femoral head osteonecrosis with a double-line sign.'));
+    expect(plain.hips[0]?.followUp.modality).toBe('MR');
+  });
+
   it('the summary card quotes the sentence a finding came from', () => {
     const cards = patientView(onfhCondition('right'), mri('r1', '2026-10-02', SENTENCE));
     const summary = cards.find((c) => c.detail.includes('From radiology reports'));

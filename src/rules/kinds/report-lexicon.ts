@@ -82,13 +82,14 @@ export type ReportLexiconFile = z.output<typeof ReportLexiconFileSchema>;
  * as a space ("double-line" = "double line"), runs of white space as one space.
  */
 export function normalizeText(text: string): string {
-  return text
-    .normalize('NFKC')
-    .toLowerCase()
-    .replace(/[\u2010-\u2015\u2212]/g, '-')
-    .replace(/(?<=\p{L})-(?=\p{L})/gu, ' ')
-    .replace(/\s+/g, ' ');
+  // The common case first: plain ASCII needs no NFKC and no dash folding (measured: a third of reading time).
+  const ascii = !NON_ASCII.test(text);
+  let out = ascii ? text.toLowerCase() : text.normalize('NFKC').toLowerCase().replace(/[\u2010-\u2015\u2212]/g, '-');
+  if (out.includes('-')) out = ascii ? out.replace(/(?<=[a-z])-(?=[a-z])/g, ' ') : out.replace(/(?<=\p{L})-(?=\p{L})/gu, ' ');
+  return out.replace(/\s+/g, ' ');
 }
+
+const NON_ASCII = /[^\t\n\r -~]/;
 
 const LATIN_EDGE = /[a-z0-9]/;
 const escape = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
