@@ -369,9 +369,10 @@ export const FALLBACK_TEMPLATES: PrefetchTemplates = {
 
 /**
  * What an EHR would prefetch for these templates: `Type/{{context.patientId}}` → the resource,
- * `Type?…` → a searchset Bundle of that type's resources of the patient. Other search
- * parameters (code, category, status) are not applied: the EHR is assumed to send the whole
- * type, which is the heavier and the more realistic case for a broad template.
+ * `Type?…` → a searchset Bundle of that type's resources of the patient. A `category=` or `type=`
+ * token (`system|code`: the US Core searches, one per Observation category) is applied, as the EHR
+ * would; other search parameters (status, intent) are not: the EHR is assumed to send the whole
+ * type, which is the heavier case.
  */
 export function buildPrefetch(
   resources: readonly Resource[],
@@ -388,12 +389,21 @@ export function buildPrefetch(
       if (found) prefetch[key] = found;
       continue;
     }
+    const token = /[?&](category|type)=([^&]*)/.exec(query);
     const entry: BundleEntry[] = resources
-      .filter((r) => r.resourceType === type)
+      .filter((r) => r.resourceType === type && (token === null || hasToken(r, token[1] ?? '', token[2] ?? '')))
       .map((resource) => ({ fullUrl: `urn:uuid:${resource.resourceType}-${resource.id ?? ''}`, resource }));
     prefetch[key] = { resourceType: 'Bundle', type: 'searchset', total: entry.length, entry };
   }
   return prefetch;
+}
+
+/** Whether the resource's `field` (a CodeableConcept or a list of them) holds the coding `system|code`. */
+function hasToken(resource: Resource, field: string, token: string): boolean {
+  const [system, code] = token.split('|');
+  const value = (resource as unknown as Record<string, unknown>)[field];
+  const concepts = (Array.isArray(value) ? value : [value]) as ({ coding?: { system?: string; code?: string }[] } | undefined)[];
+  return concepts.some((c) => (c?.coding ?? []).some((x) => x.system === system && x.code === code));
 }
 
 export interface HookRequestOptions {

@@ -59,7 +59,7 @@ async function measure(): Promise<void> {
     const t3 = performance.now();
     const record = await resolvePatientRecord({
       templates: service.prefetch, context: body.context, prefetch: body.prefetch, fhirServer: undefined, accessToken: undefined,
-      fhirServerRefusal: () => null, timeoutMs: 1000, maxPages: 5, dispatcher, log: silent,
+      fhirServerRefusal: () => null, timeoutMs: 1000, maxPages: 5, maxResources: 10_000, resourcesGiven: 0, dispatcher, log: silent,
     });
     const t4 = performance.now();
     const drafts = body.hook === 'patient-view' ? [] : bundleResources(body.context.draftOrders as fhir4.Bundle);

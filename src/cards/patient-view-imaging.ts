@@ -95,6 +95,15 @@ function covers(order: ImagingOrder, need: ImagingNeed): boolean {
   return order.modality === need.modality && (order.side === 'both' || order.side === need.side);
 }
 
+/** design.md 5: imaging the EHR could not give (a refused search) may hold the last study: the dates may be wrong. */
+const IMAGING_SOURCES = new Set(['DiagnosticReport', 'ImagingStudy', 'DocumentReference', 'Procedure']);
+
+function imagingSourcesCaveat(a: Assessment): string | undefined {
+  const missing = a.dataGaps.filter((g) => g.code === 'source-unavailable' && g.resource !== undefined && IMAGING_SOURCES.has(g.resource)).map((g) => g.resource ?? '');
+  if (missing.length === 0) return undefined;
+  return `**Imaging record incomplete**: ${missing.join(', ')} could not be read from the EHR; follow-up dates may be wrong.`;
+}
+
 export function imagingOverdueCard(a: Assessment, ctx: CardContext, gaps: readonly GapNeed[]): { draft: CardDraft; orders: ImagingOrder[] } | undefined {
   const overdue = a.hips.filter((h) => h.followUp.overdue);
   if (overdue.length === 0) return undefined;
@@ -122,6 +131,8 @@ export function imagingOverdueCard(a: Assessment, ctx: CardContext, gaps: readon
     return `- **${hipName(hip.side)}** (${stageText(hip.stage)}): ${when}${why}`;
   });
   for (const g of gapNeeds) lines.push(`- ${g.line}`);
+  const caveat = imagingSourcesCaveat(a);
+  if (caveat !== undefined) lines.push(`- ${caveat}`);
   for (const n of unorderable) {
     lines.push(`- ${studyName(n.modality, 'unknown')} cannot be ordered until the side of the diagnosis is recorded.`);
   }

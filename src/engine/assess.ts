@@ -346,7 +346,8 @@ export function evaluate(facts: PatientFacts, rules: LoadedRules, now: string): 
   const base: MutableFacts = { ...patient };
   const dataGaps: DataGap[] = [];
   for (const g of facts.dataGaps) {
-    if (!hasGap(dataGaps, g.code, g.side, g.finding)) dataGaps.push({ ...g });
+    // source-unavailable: one per resource type already (src/facts/sources.ts), each kept
+    if (g.code === 'source-unavailable' || !hasGap(dataGaps, g.code, g.side, g.finding)) dataGaps.push({ ...g });
   }
 
   const hips: HipAssessment[] = [];

@@ -11,10 +11,12 @@ import { buildHips, imagingOfEachSide } from './hips.js';
 import { arr, dateOnly, isRecord, rec, refOf, str, type Json } from './read.js';
 import { newCollector, newest, toScoreFact, type Collector, type PendingScore } from './readers/collect.js';
 import { readCondition } from './readers/condition.js';
+import { readImagingReport, sameStudyOnce } from './readers/imaging-report.js';
 import { readImagingStudy } from './readers/imaging-study.js';
 import { activeCorticosteroids } from './readers/medication.js';
 import { readObservation } from './readers/observation.js';
 import { readPatient } from './readers/patient.js';
+import { sourceUnavailableGaps } from './sources.js';
 import type { ValueSets } from '../rules/valuesets.js';
 import type { ReportStatement } from '../vocabulary/index.js';
 import { collapseDoubted, reportedFindings, reportedStage, suspectedOnfh } from './reported.js';
@@ -58,6 +60,11 @@ function visit(acc: Collector, r: unknown, depth: number): void {
     case 'ImagingStudy':
       readImagingStudy(acc, r);
       return;
+    case 'DiagnosticReport':
+    case 'DocumentReference':
+    case 'Procedure':
+      readImagingReport(acc, r, type);
+      return;
     case 'MedicationRequest':
     case 'MedicationStatement':
       // read after the pass: the Medication they reference may come later in the bundle
@@ -69,7 +76,10 @@ function visit(acc: Collector, r: unknown, depth: number): void {
 }
 
 export function extractFacts(
-  input: { patientId: string; resources: readonly fhir4.FhirResource[]; statements?: readonly ReportStatement[] },
+  input: {
+    patientId: string; resources: readonly fhir4.FhirResource[]; unavailable?: readonly { readonly resourceType: string }[] | undefined;
+    statements?: readonly ReportStatement[];
+  },
   valueSets: ValueSets,
   now: string,
 ): PatientFacts {
@@ -78,6 +88,8 @@ export function extractFacts(
   // facts as of the evaluation date: an observation or study dated later (scheduled, mistyped) is not yet known
   const today = typeof now === 'string' && now.length === 10 ? dateOnly(now) : null;
   const acc = newCollector(patientId, valueSets, today);
+  // design.md 5: what the EHR could not give comes first, so a card can say so
+  acc.dataGaps.push(...sourceUnavailableGaps(inputRec.unavailable));
 
   const resources = arr(inputRec.resources);
   for (const r of resources) {
@@ -96,13 +108,15 @@ export function extractFacts(
   // spec 12: what the radiology reports say (read by src/reports/ in the pipeline), after the structured findings
   const statements = (Array.isArray(inputRec.statements) ? inputRec.statements : []) as readonly ReportStatement[];
   const fromReports = reportedFindings(statements, acc.findings, today, acc.order);
-  const builtHips = buildHips(acc.onfhConditions, { valid: [...acc.findings, ...fromReports], refused: acc.refusedFindings }, acc.imaging, { pain: acc.pain, harris: acc.harris, kneePain: acc.kneePain }, acc.hipPain, dataGaps, notes);
+  // design.md 5: a study seen as a report and as an ImagingStudy (or a Procedure) counts once
+  const imaging = sameStudyOnce(acc.imaging);
+  const builtHips = buildHips(acc.onfhConditions, { valid: [...acc.findings, ...fromReports], refused: acc.refusedFindings }, imaging, { pain: acc.pain, harris: acc.harris, kneePain: acc.kneePain }, acc.hipPain, dataGaps, notes);
   const hips = builtHips.map((hip) => ({
     ...hip,
     reportedStage: reportedStage(hip, builtHips.length === 1, statements),
     collapseDoubted: collapseDoubted(hip, builtHips.length === 1, statements),
   }));
-  const imagingBySide = imagingOfEachSide(acc.imaging, hips);
+  const imagingBySide = imagingOfEachSide(imaging, hips);
   const newestPlatelets = newest(acc.platelets);
   const newestSmoking = newest(acc.smoking);
 

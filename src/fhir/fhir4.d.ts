@@ -22,6 +22,11 @@ declare global {
     type MedicationRequest = R4.MedicationRequest;
     type MedicationStatement = R4.MedicationStatement;
     type ServiceRequest = R4.ServiceRequest;
+    type DiagnosticReport = R4.DiagnosticReport;
+    type DocumentReference = R4.DocumentReference;
+    type Procedure = R4.Procedure;
+    type Binary = R4.Binary;
+    type Attachment = R4.Attachment;
     type Reference = R4.Reference;
     type Coding = R4.Coding;
     type CodeableConcept = R4.CodeableConcept;

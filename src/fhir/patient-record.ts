@@ -6,6 +6,21 @@
 export interface PatientRecord {
   readonly patientId: string;
   readonly resources: readonly fhir4.FhirResource[];
+  /**
+   * Optional sources that could not be read (a refused search, an OperationOutcome or a missing key
+   * with no fhirServer): the record goes on without them and the facts say so (data gap
+   * `source-unavailable`, design.md section 5). Absent or empty: everything asked for was read.
+   */
+  readonly unavailable?: readonly SourceUnavailable[];
+}
+
+/** One optional source the record lacks. `reason` is worded for an integrator: no URL, no token, no patient data. */
+export interface SourceUnavailable {
+  /** The FHIR resource type asked for, e.g. DiagnosticReport. */
+  readonly resourceType: string;
+  /** The prefetch key, e.g. radiologyReports. */
+  readonly key: string;
+  readonly reason: string;
 }
 
 /** `Patient/123`, `https://ehr/fhir/Patient/123`, `Patient/123/_history/2` → { type, id }. */

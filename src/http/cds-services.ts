@@ -16,7 +16,7 @@ import { badRequest, notFound, OperationOutcomeError } from '../fhir/operation-o
 import { createFhirDispatcher } from '../fhir/fhir-fetch.js';
 import { resolvePatientRecord } from '../fhir/prefetch.js';
 import { recordCards } from '../metrics/index.js';
-import type { Pipeline } from '../pipeline/index.js';
+import type { CdsDecision, Pipeline } from '../pipeline/index.js';
 import { outcomeResponse } from './errors.js';
 import { responseSchema, zodValidatorCompiler } from './zod-schemas.js';
 
@@ -34,6 +34,8 @@ interface HookCallLog {
   service: ServiceDefinition;
   hookInstance?: string;
   cards?: number;
+  /** The pipeline's hip stages, for the decision store's suppression (src/store/plugin.ts). */
+  hips?: CdsDecision['hips'];
 }
 
 declare module 'fastify' {
@@ -108,7 +110,7 @@ export function registerCdsServiceRoutes(app: FastifyInstance, options: CdsRoute
           200: responseSchema(CardsResponseSchema, 'Cards; an empty array when there is no guidance'),
           400: outcomeResponse('Malformed request; the issue text names the field'),
           ...CALL_OUTCOMES,
-          412: outcomeResponse('Required FHIR data neither prefetched nor fetchable; the issues name the prefetch keys'),
+          412: outcomeResponse('Required FHIR data neither prefetched nor fetchable (or more than MAX_RESOURCES fetched); the issues name the prefetch keys'),
         },
       },
       validatorCompiler: zodValidatorCompiler,
@@ -154,6 +156,7 @@ export function registerCdsServiceRoutes(app: FastifyInstance, options: CdsRoute
       }
       const record = await resolvePatientRecord({
         templates: call.service.prefetch,
+        required: call.service.requiredPrefetch,
         context: body.context,
         prefetch: body.prefetch,
         fhirServer: body.fhirServer,
@@ -161,10 +164,12 @@ export function registerCdsServiceRoutes(app: FastifyInstance, options: CdsRoute
         fhirServerRefusal: (fhirServer) => fhirServerRefusal(request, fhirServer, config),
         timeoutMs: config.FHIR_TIMEOUT_MS,
         maxPages: config.FHIR_MAX_PAGES,
+        maxResources: config.MAX_RESOURCES,
+        resourcesGiven: resourceCount,
         dispatcher: fhirDispatcher,
         log: request.log,
       });
-      const { cards, notes } = pipeline.decide({
+      const { cards, notes, hips } = pipeline.decide({
         service: call.service,
         hook: body.hook,
         context: body.context,
@@ -175,6 +180,7 @@ export function registerCdsServiceRoutes(app: FastifyInstance, options: CdsRoute
       });
       for (const { message, ...fields } of notes) request.log.info(fields, message);
       call.cards = cards.length;
+      call.hips = hips;
       recordCards(call.service.id, cards);
       return { cards };
     },

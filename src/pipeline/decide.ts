@@ -35,10 +35,18 @@ export interface DecisionNote {
   readonly [field: string]: unknown;
 }
 
+/** The stage of one hip behind a call's cards, e.g. { side: 'right', stage: 'ARCO 2 / IIb' }. */
+export interface HipStageNote {
+  readonly side: string;
+  readonly stage: string;
+}
+
 export interface CdsDecision {
   readonly cards: readonly Card[];
   /** For the log, never for the chart: no patient data, no order text. */
   readonly notes: readonly DecisionNote[];
+  /** Each hip's stage: the store shows an overridden card again when its hip's stage changed (src/store/suppression.ts). */
+  readonly hips?: readonly HipStageNote[];
 }
 
 /** Turns one hook call into cards (and notes). Pure; an exception becomes a 500. */
@@ -77,7 +85,7 @@ export function readRecordReports(resources: readonly unknown[], rules: LoadedRu
 export function decideCards(rules: LoadedRules, input: CdsDecisionInput): CdsDecision {
   const now = evaluationDate(input.now);
   const reports = readRecordReports(input.record.resources, rules);
-  const facts = extractFacts({ patientId: input.record.patientId, resources: input.record.resources, statements: reports.statements }, rules.valueSets, now);
+  const facts = extractFacts({ patientId: input.record.patientId, resources: input.record.resources, unavailable: input.record.unavailable, statements: reports.statements }, rules.valueSets, now);
   // clinical-spec.md 1: silence for the out-of-scope patient, but for ONFH on imaging not on the list (13) at patient-view
   const suspected = input.hook === 'patient-view' && (facts.suspectedOnfh ?? []).length > 0;
   if (!facts.inScope && !suspected) return { cards: [], notes: reports.notes };
@@ -89,7 +97,8 @@ export function decideCards(rules: LoadedRules, input: CdsDecisionInput): CdsDec
     guideline: GUIDELINE,
     imagingOrders: rules.valueSets.imagingOrders,
   };
-  if (input.hook === 'patient-view') return { cards: patientViewCards(assessment, ctx), notes: reports.notes };
+  const hips = assessment.hips.map((h): HipStageNote => ({ side: h.side, stage: `ARCO ${h.stage.arco ?? '-'} / ${h.stage.chinese ?? '-'}` }));
+  if (input.hook === 'patient-view') return { cards: patientViewCards(assessment, ctx), notes: reports.notes, hips };
 
   const { orders, notes } = classifyDraftOrders(draftsToCheck(input), rules.valueSets, input.record.resources);
   // clinical-spec.md 11: an order that cannot be understood gets no card and a log line.
@@ -97,5 +106,5 @@ export function decideCards(rules: LoadedRules, input: CdsDecisionInput): CdsDec
   const decisionNotes: readonly DecisionNote[] =
     notes.length > 0 ? [...reports.notes, { event: 'orders-not-understood', message: 'draft orders not understood', count: notes.length, notes }] : reports.notes;
   const checks = checkOrders(evaluation, orders, rules);
-  return { cards: orderCards(checks, assessment, ctx), notes: decisionNotes };
+  return { cards: orderCards(checks, assessment, ctx), notes: decisionNotes, hips };
 }

@@ -60,6 +60,13 @@ export const VALUE_SET_VALUES = {
   'imaging-modality': [...STUDY_MODALITIES],
   /** spec 8, 9: orderable follow-up imaging codes (value = an id; modality and side on the entry). */
   'imaging-order': null,
+  /**
+   * design.md 5: what a report's, document's or procedure's code says was imaged (modality-region;
+   * `mr`, `ct`, `xr` alone need the text to name the hip). Side on the entry where the code has one.
+   */
+  'imaging-procedure': ['mr', 'mr-hip', 'mr-hips', 'mr-pelvis', 'ct', 'ct-hip', 'ct-hips', 'ct-pelvis', 'xr', 'xr-hip', 'xr-hips', 'xr-pelvis'],
+  /** design.md 5: categories and types that make a DiagnosticReport or DocumentReference a radiology report. */
+  'radiology-report': ['radiology'],
   /** spec 9, 11: medications. */
   medication: ['zoledronic-acid', 'alendronate', 'enoxaparin', 'simvastatin', 'systemic-corticosteroid'],
   /** Routes that make a corticosteroid non-systemic (ATC H02 is "for systemic use"). */

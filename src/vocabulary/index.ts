@@ -82,6 +82,8 @@ export type FindingId = (typeof FINDING_IDS)[number];
 export const DATA_GAP_CODES = [
   'side-unknown', 'finding-side-unknown', 'implausible-value', 'staging-findings-missing', 'xray-missing',
   'crescent-extent-missing', 'necrotic-extent-missing', 'stage-outdated', 'contralateral-hip-not-imaged',
+  // design.md 5: an optional FHIR source could not be read (the gap's `resource` names its type)
+  'source-unavailable',
 ] as const;
 export type DataGapCode = (typeof DATA_GAP_CODES)[number] | (string & {});
 

@@ -25,18 +25,32 @@ describe('GET /cds-services (CDS Hooks 2.0 discovery)', () => {
     }
   });
 
-  it('asks for the patient and their conditions, observations, imaging studies and medications', async () => {
+  it('asks what a US Core server answers: the patient, conditions, observations by category, radiology reports and documents, procedures, imaging orders, imaging studies and medications', async () => {
     const res = await app.inject({ method: 'GET', url: '/cds-services' });
     const { services } = res.json<{ services: { prefetch: Record<string, string> }[] }>();
+    const category = 'http://terminology.hl7.org/CodeSystem/observation-category';
     for (const s of services) {
       expect(s.prefetch).toEqual({
         patient: 'Patient/{{context.patientId}}',
         conditions: 'Condition?patient={{context.patientId}}',
-        observations: 'Observation?patient={{context.patientId}}&status=final,amended,corrected,preliminary',
+        imagingObservations: `Observation?patient={{context.patientId}}&category=${category}|imaging`,
+        examObservations: `Observation?patient={{context.patientId}}&category=${category}|exam`,
+        laboratoryObservations: `Observation?patient={{context.patientId}}&category=${category}|laboratory`,
+        vitalSignObservations: `Observation?patient={{context.patientId}}&category=${category}|vital-signs`,
+        socialHistoryObservations: `Observation?patient={{context.patientId}}&category=${category}|social-history`,
+        surveyObservations: `Observation?patient={{context.patientId}}&category=${category}|survey`,
+        radiologyReports: 'DiagnosticReport?patient={{context.patientId}}&category=http://loinc.org|LP29684-5',
+        imagingDocuments: 'DocumentReference?patient={{context.patientId}}&type=http://loinc.org|18748-4',
+        procedures: 'Procedure?patient={{context.patientId}}',
+        imagingOrders: 'ServiceRequest?patient={{context.patientId}}&category=http://snomed.info/sct|363679005',
         imagingStudies: 'ImagingStudy?patient={{context.patientId}}&status=registered,available,unknown',
-        medicationRequests: 'MedicationRequest?patient={{context.patientId}}&status=active,on-hold',
+        medicationRequests: 'MedicationRequest?patient={{context.patientId}}&intent=order,plan&status=active,on-hold',
         medicationStatements: 'MedicationStatement?patient={{context.patientId}}&status=active,on-hold',
       });
+      // every Observation search names a category (Epic refuses patient alone)
+      for (const [key, template] of Object.entries(s.prefetch)) {
+        if (template.startsWith('Observation?')) expect(template, key).toMatch(/&(category|code)=/);
+      }
     }
   });
 

@@ -131,7 +131,7 @@ describe('POST /cds-services/{id}: request validation', () => {
   });
 
   it('refuses more than MAX_RESOURCES resources in prefetch and draftOrders', async () => {
-    const many = fullPrefetch(patientResources(PATIENT_ID, 60));
+    const many = fullPrefetch(patientResources(PATIENT_ID, 50));
     const res = await post('onfh-patient-view', patientViewRequest({ prefetch: many }));
     expect(res.statusCode).toBe(400);
     expect(texts(res.json<Outcome>())[0]).toContain('MAX_RESOURCES');

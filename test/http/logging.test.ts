@@ -36,7 +36,7 @@ describe('logging', () => {
         notes: [{ event: 'decider-ran', message: 'decider ran', record, resources: record.resources }],
       }),
     });
-    const partial = { ...fullPrefetch(patientResources(PATIENT_ID, 1)), observations: undefined };
+    const partial = { ...fullPrefetch(patientResources(PATIENT_ID, 1)), imagingObservations: undefined };
     const request = patientViewRequest({ fhirServer: fhir.baseUrl, fhirAuthorization: fhirAuthorization(), prefetch: partial });
     const res = await app.inject({
       method: 'POST',

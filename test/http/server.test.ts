@@ -18,6 +18,8 @@ describe('server', () => {
 
   /** A hook call that fetches everything from the FHIR server, whose Observation search waits `ms`. */
   function slowHookCall(address: string, ms: number): Promise<Response> {
+    // a call searches Observations once per category: an earlier call's later searches must not count as this one's
+    fhir.requests.length = 0;
     fhir.injectFault({ resourceType: 'Observation', fault: { kind: 'delay', ms }, times: 1 });
     return fetch(`${address}/cds-services/onfh-patient-view`, {
       method: 'POST',

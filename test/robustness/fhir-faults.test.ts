@@ -20,11 +20,16 @@ import { startFhirServer, type FaultRule, type FhirTestServer } from '../support
 import { assertAnswer, buildTestApp } from './support/app.js';
 import { startFaultFhirServer, type Fault, type FaultServer, type JsonResource } from './support/fault-fhir-server.js';
 
-const BUDGET_MS = 500;
+/**
+ * The healthy in-process FHIR server (medplum's memory repository, in this test's own event loop)
+ * answers the 15 searches of a US Core-shaped call in about 400-500 ms on the 2-core machine, so
+ * the budget leaves it room; the faults that spend the budget are measured against it.
+ */
+const BUDGET_MS = 1200;
 /**
  * What an answer may take beyond the budget: building the 412 or the cards (the 10,000-entry page
  * is parsed and read within the budget, its facts after it), on a loaded CI runner. Measured on the
- * 2-core machine: the faults that spend the budget answer at 505-510 ms.
+ * 2-core machine: the faults that spend the budget answer a few ms after it.
  */
 const MARGIN_MS = 1000;
 
@@ -51,6 +56,7 @@ function otherPatientResources(): JsonResource[] {
       resourceType: 'Observation',
       id: 'other-collapse',
       status: 'final',
+      category: [{ coding: [{ system: SYSTEMS.obsCategory, code: 'imaging' }] }],
       subject,
       code: { coding: [{ system: SYSTEMS.finding, code: 'collapse-depth' }] },
       bodySite: { coding: [{ system: SYSTEMS.snomed, code: '24136001' }, { system: SYSTEMS.snomed, code: '24028007' }], text: 'Right hip' },
@@ -85,10 +91,12 @@ describe('FHIR server faults', () => {
   let shared: FhirTestServer;
   let faulty: FaultServer;
   let fault: Fault | undefined;
-  /** The fault hits Observation searches only, unless this is set: then every request. */
+  /** The fault hits the vital-signs Observation search only, unless this is set: then every request. */
   let faultOnEveryType = false;
-  /** prefetch key of each resource type, from discovery (e.g. Observation → observations). */
+  /** prefetch key of each resource type, from discovery; Observation → the vital-signs key (where the own server's faults go). */
   let keyOf: Map<string, string>;
+  /** How many prefetch keys discovery lists: one request each without prefetch. */
+  let keyCount = 0;
   const baseline = new Map<string, string[]>();
 
   const call = async (fhirServer: string, hook: 'patient-view' | 'order-sign' = 'patient-view'): Promise<Outcome> => {
@@ -133,12 +141,15 @@ describe('FHIR server faults', () => {
     const services = (JSON.parse(discovery.body) as { services: { id: string; prefetch?: Record<string, string> }[] }).services;
     const templates = services.find((s) => s.id === 'onfh-patient-view')?.prefetch ?? {};
     keyOf = new Map(Object.entries(templates).map(([key, template]) => [template.split(/[/?]/)[0] ?? '', key]));
+    const vitalSigns = Object.entries(templates).find(([, template]) => template.endsWith('|vital-signs'));
+    keyOf.set('Observation', vitalSigns?.[0] ?? '?');
+    keyCount = Object.keys(templates).length;
 
     shared = await startFhirServer({ pageSize: 1000 });
     await shared.seed([...chart.resources, ...(otherPatientResources() as unknown as Resource[])]);
     faulty = await startFaultFhirServer({
       resources: [...(chart.resources as readonly JsonResource[]), ...otherPatientResources()],
-      fault: (resourceType) => (faultOnEveryType || resourceType === 'Observation' ? fault : undefined),
+      fault: (resourceType, url) => (faultOnEveryType || (resourceType === 'Observation' && (url.searchParams.get('category') ?? '').endsWith('|vital-signs')) ? fault : undefined),
     });
     for (const [name, url] of [['shared', shared.baseUrl], ['faulty', faulty.baseUrl]] as const) {
       const healthy = await call(url);
@@ -179,8 +190,9 @@ describe('FHIR server faults', () => {
   }
 
   it('shared FHIR server whose next link points back to the first page: each page read once, then 412', async () => {
-    // pages of 10 whatever _count asks (the service asks for 1000): the chart's Observations take several
-    const paged = await startFhirServer({ pageSize: 10, maxPageSize: 10 });
+    // pages of 15 whatever _count asks (the service asks for 1000): of the chart's Observation categories only
+    // the vital signs (19) take two pages, so only that search reaches page 2, the fault
+    const paged = await startFhirServer({ pageSize: 15, maxPageSize: 15 });
     try {
       await paged.seed(chart.resources);
       paged.injectFault({ resourceType: 'Observation', page: 2, fault: { kind: 'next-link', url: `${paged.baseUrl}/Observation?subject=Patient%2F${PATIENT_ID}&_count=10&_offset=0` } });
@@ -190,8 +202,9 @@ describe('FHIR server faults', () => {
       expect(outcome.body).toContain('the next links of the FHIR server loop back to a page already read');
       // page 1 as the service asked for it, page 2 (whose next link is the fault), page 1 under the link's
       // URL, page 2 under its own next link's URL (new URLs so far), whose next is the fault's URL: read already
-      const offsets = paged.requests.filter((r) => r.url.startsWith('/fhir/Observation')).map((r) => new URL(r.url, paged.baseUrl).searchParams.get('_offset'));
-      expect(offsets).toEqual([null, '10', '0', '10']);
+      const vitalSignsPaging = paged.requests.filter((r) => r.url.startsWith('/fhir/Observation') && (decodeURIComponent(r.url).includes('|vital-signs') || !r.url.includes('category')));
+      const offsets = vitalSignsPaging.map((r) => new URL(r.url, paged.baseUrl).searchParams.get('_offset'));
+      expect(offsets).toEqual([null, '15', '0', '10']);
     } finally {
       await paged.close();
     }
@@ -199,14 +212,13 @@ describe('FHIR server faults', () => {
 
   /**
    * Each fault of the own server, the answer it must get (a 412 naming the key of `resourceType`,
-   * or exactly the healthy server's cards) and the requests it hits: Observation searches, or
-   * every request (`everyType`).
+   * or exactly the healthy server's cards) and the requests it hits: the vital-signs Observation
+   * search, or every request (`everyType`). A refusal (404, an OperationOutcome) of an optional
+   * search is neither: see 'a refused search' below.
    */
   const ownFaults: { what: string; fault: Fault; expected: 200 | 412; everyType?: boolean; resourceType?: string }[] = [
     { what: 'never answers', fault: { kind: 'hang' }, expected: 412 },
     { what: 'answers 429 Too Many Requests', fault: { kind: 'status', status: 429, retryAfterS: 30 }, expected: 412 },
-    { what: 'answers 404', fault: { kind: 'status', status: 404 }, expected: 412 },
-    { what: 'answers an OperationOutcome with status 200', fault: { kind: 'not-a-bundle' }, expected: 412 },
     { what: 'answers a transaction-response Bundle', fault: { kind: 'wrong-bundle-type', type: 'transaction-response' }, expected: 412 },
     // ignored: the same cards as without them (the control below shows they would change the cards)
     { what: "adds another patient's resources to every page", fault: { kind: 'other-patient', otherPatientId: 'other-patient' }, expected: 200, everyType: true },
@@ -214,7 +226,8 @@ describe('FHIR server faults', () => {
     // the server says there is more and will not give it: the record would be partial
     { what: 'sends a next link to the same page', fault: { kind: 'next-loop' }, expected: 412 },
     { what: 'sends a new next link forever', fault: { kind: 'next-endless' }, expected: 412 },
-    { what: 'answers one page of 10,000 entries', fault: { kind: 'huge-page', entries: 10_000 }, expected: 200 },
+    // 9,000: with the other searches' resources the call stays under MAX_RESOURCES (10,000)
+    { what: 'answers one page of 9,000 entries', fault: { kind: 'huge-page', entries: 9_000 }, expected: 200 },
   ];
   for (const { what, fault: injected, expected, everyType = false, resourceType = 'Observation' } of ownFaults) {
     it(`FHIR server that ${what}: ${expected === 412 ? '412' : "the healthy server's cards"}, in time`, () =>
@@ -222,6 +235,24 @@ describe('FHIR server faults', () => {
         const outcome = await call(faulty.baseUrl);
         expectSafe(outcome, 'faulty', resourceType, what);
         expect(outcome.statusCode, outcome.body.slice(0, 300)).toBe(expected);
+      }));
+  }
+
+  const refusals: [string, Fault][] = [
+    ['answers 404', { kind: 'status', status: 404 }],
+    ['answers 403', { kind: 'status', status: 403 }],
+    ['answers an OperationOutcome with status 200', { kind: 'not-a-bundle' }],
+  ];
+  for (const [what, injected] of refusals) {
+    it(`a refused search: a FHIR server that ${what} to the vital-signs search gives cards that say observations are unavailable, in time`, () =>
+      withFault(injected, false, async () => {
+        const outcome = await call(faulty.baseUrl);
+        assertAnswer(outcome, what);
+        expect(outcome.ms).toBeLessThan(BUDGET_MS + MARGIN_MS);
+        expect(outcome.statusCode, outcome.body.slice(0, 300)).toBe(200);
+        const cards = cardView(outcome.body).join('\n');
+        expect(cards).not.toEqual(baseline.get('faulty')?.join('\n'));
+        expect(cards).toContain('Observations unavailable (Observation could not be read from the EHR); findings, scores or laboratory results may be missing.');
       }));
   }
 
@@ -261,14 +292,14 @@ describe('FHIR server faults', () => {
         const outcome = await call(faulty.baseUrl);
         expect(outcome.statusCode, outcome.body.slice(0, 300)).toBe(412);
         expect(outcome.body).toContain(reason);
-        expect(faulty.requests.slice(before).filter((r) => r.startsWith('/Observation'))).toHaveLength(requests);
+        expect(faulty.requests.slice(before).filter((r) => r.startsWith('/Observation') && decodeURIComponent(r).includes('|vital-signs'))).toHaveLength(requests);
       }));
   }
 
   it('an answer larger than FHIR_MAX_RESPONSE_BYTES: 412 naming the key and the limit, in time', async () => {
-    // 10,000 Observations on one page are about 4 MB; this service reads at most 1 MB per answer
+    // 9,000 Observations on one page are about 3.6 MB; this service reads at most 1 MB per answer
     const capped = await buildTestApp({ FHIR_TIMEOUT_MS: String(BUDGET_MS), FHIR_MAX_RESPONSE_BYTES: String(1024 * 1024) });
-    fault = { kind: 'huge-page', entries: 10_000 };
+    fault = { kind: 'huge-page', entries: 9_000 };
     try {
       const started = performance.now();
       const res = await capped.inject({
@@ -280,7 +311,11 @@ describe('FHIR server faults', () => {
       expect(performance.now() - started).toBeLessThan(BUDGET_MS + MARGIN_MS);
       expect(res.statusCode, res.body.slice(0, 300)).toBe(412);
       const issues = (JSON.parse(res.body) as { issue: { details: { text: string } }[] }).issue.map((i) => i.details.text);
-      expect(issues).toEqual([`prefetch key '${keyOf.get('Observation') ?? '?'}': could not be fetched: the FHIR server answered more than FHIR_MAX_RESPONSE_BYTES`]);
+      // the page over the cap, or (reading it spends the allowance of the whole call, the same cap) the answers together
+      expect(issues.some((t) => t.startsWith(`prefetch key '${keyOf.get('Observation') ?? '?'}'`))).toBe(true);
+      for (const text of issues) {
+        expect(text).toMatch(/could not be fetched: the FHIR (server answered more than FHIR_MAX_RESPONSE_BYTES|answers of this call hold more than FHIR_MAX_RESPONSE_BYTES together)$/);
+      }
       // the same page under the default cap (20 MiB) is read: the cap, not the page, made the 412
       expect((await call(faulty.baseUrl)).statusCode).toBe(200);
     } finally {
@@ -297,15 +332,15 @@ describe('FHIR server faults', () => {
       const outcome = await call(slow.baseUrl);
       assertAnswer(outcome, 'slow server');
       expect(outcome.statusCode, outcome.body.slice(0, 300)).toBe(200);
-      expect(slow.requests.length - before).toBe(keyOf.size);
-      expect(slow.maxInFlight()).toBe(keyOf.size);
+      expect(slow.requests.length - before).toBe(keyCount);
+      expect(slow.maxInFlight()).toBe(keyCount);
     } finally {
       await slow.close();
     }
   });
 
   it('a burst of hook calls opens at most FHIR_MAX_CONNECTIONS connections to one FHIR server; the other requests wait their turn', async () => {
-    // 5 calls at once need 30 requests; 4 connections serve them in 8 turns of 100 ms, inside the budget
+    // 5 calls at once need 75 requests; 4 connections serve them in 19 turns of 100 ms, inside the budget
     const calls = 5;
     const capped = await buildTestApp({ FHIR_TIMEOUT_MS: '4000', FHIR_MAX_CONNECTIONS: '4' });
     const slowCapped = await startFaultFhirServer({ resources: chart.resources as readonly JsonResource[], delayMs: 100 });
@@ -327,12 +362,14 @@ describe('FHIR server faults', () => {
         expect(res.statusCode, res.body.slice(0, 300)).toBe(200);
         expect(cardView(res.body)).toEqual(baseline.get('faulty'));
       }
-      expect(slowCapped.requests).toHaveLength(calls * keyOf.size);
+      expect(slowCapped.requests).toHaveLength(calls * keyCount);
       expect(slowCapped.maxInFlight()).toBe(4);
       // the default (64) lets the same burst go out at once
       const uncapped = await burst(app, slowDefault.baseUrl);
       expect(uncapped.map((r) => r.statusCode)).toEqual(Array.from({ length: calls }, () => 200));
-      expect(slowDefault.maxInFlight()).toBe(calls * keyOf.size);
+      // (75 requests: up to 64 at once; how many are in flight together depends on the machine's load)
+      expect(slowDefault.maxInFlight()).toBeGreaterThan(keyCount);
+      expect(slowDefault.maxInFlight()).toBeLessThanOrEqual(64);
     } finally {
       await capped.close();
       await slowCapped.close();
@@ -341,7 +378,7 @@ describe('FHIR server faults', () => {
   });
 
   it('a burst of hook calls against a FHIR server that never answers: every call a 412 in time, the queued requests dropped, the service fine after', async () => {
-    // 50 calls × 6 requests against 4 connections: 296 requests wait in the queue when the budget runs out
+    // 50 calls × 15 requests against 4 connections: 746 requests wait in the queue when the budget runs out
     const calls = 50;
     const capped = await buildTestApp({ FHIR_TIMEOUT_MS: String(BUDGET_MS), FHIR_MAX_CONNECTIONS: '4' });
     const hanging = await startFaultFhirServer({ resources: chart.resources as readonly JsonResource[], fault: () => ({ kind: 'hang' }) });
@@ -362,8 +399,10 @@ describe('FHIR server faults', () => {
         expect(res.statusCode, res.body.slice(0, 300)).toBe(412);
         expect(res.body).toContain('the FHIR time budget was spent');
       }
-      // only the requests that got a connection ever reached the server
-      expect(hanging.requests.length).toBeLessThanOrEqual(4);
+      // only the requests that got a connection ever reached the server: the 4 first ones, and the few that
+      // took over a connection freed by a call whose budget ran out a moment before theirs (the 50 calls
+      // start some ms apart); never the 746 waiting in the queue
+      expect(hanging.requests.length).toBeLessThanOrEqual(12);
       const healthy = await capped.inject({
         method: 'POST',
         url: '/cds-services/onfh-patient-view',

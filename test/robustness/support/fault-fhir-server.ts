@@ -6,7 +6,8 @@
  * and the common ones too, so one fault test can cover all of them with the same data.
  *
  * Search: `GET /{Type}?patient={id}` (or `subject=Patient/{id}`) → searchset of that type's
- * resources of the patient, paged by `_count` (default: everything on one page) with `_page`.
+ * resources of the patient (narrowed by `category=system|code` when given), paged by `_count`
+ * (default: everything on one page) with `_page`.
  * Read: `GET /{Type}/{id}`.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -74,6 +75,12 @@ function belongsTo(resource: JsonResource, patientId: string): boolean {
     if (value && typeof value === 'object' && (value as { reference?: unknown }).reference === ref) return true;
   }
   return false;
+}
+
+function hasCategory(resource: JsonResource, token: string): boolean {
+  const [system, code] = token.split('|');
+  const categories = Array.isArray(resource.category) ? (resource.category as unknown[]) : [resource.category];
+  return categories.some((c) => ((c as { coding?: { system?: string; code?: string }[] } | undefined)?.coding ?? []).some((x) => x.system === system && x.code === code));
 }
 
 function patientOf(url: URL): string | undefined {
@@ -158,6 +165,9 @@ export async function startFaultFhirServer(options: FaultServerOptions): Promise
           : theirs.map((r) => ({ ...r, ...('subject' in r ? { subject: own } : {}), ...('patient' in r ? { patient: own } : {}) }))),
       ];
     }
+    // `category=system|code` (US Core: Observation, DiagnosticReport, ServiceRequest searches) narrows as a FHIR server does
+    const category = url.searchParams.get('category');
+    if (category !== null) matches = matches.filter((r) => hasCategory(r, category));
     if (fault?.kind === 'huge-page') matches = [...matches, ...fillerObservations(patientId, Math.max(0, fault.entries - matches.length))];
 
     const count = Number(url.searchParams.get('_count') ?? matches.length) || matches.length || 1;
