@@ -21,6 +21,7 @@
 import { writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { benchPath, clean, compare, fhirStatsOf, memoryOf, prepareChildren, startChild, stopChild, type Child, type Load, type LoadFigures } from './harness.js';
+import { benchReports } from './reports.js';
 import { discoveryTemplates, prefetchQueries } from './fhir-queries.js';
 import {
   FALLBACK_TEMPLATES,
@@ -259,6 +260,11 @@ async function main(): Promise<void> {
     console.log(`  (b) throughput service/floor: ${fmt(bServiceMax.reqPerSec / bFloorMax.reqPerSec, 2)}`);
     console.log(`  (c) p50 ${fmt(cService.p50)} ms for a FHIR delay of ${String(FHIR_DELAY_MS)} ms: ${fmt(cService.p50 - FHIR_DELAY_MS)} ms over the delay, ${fmt(cService.p50 - cFloor.p50)} ms over the floor (${fmt(cFloor.p50)} ms, ${fmt(cFloor.p50 - FHIR_DELAY_MS)} over the delay), ${fmt(cService.p50 - fhirOwn.p50)} ms over the bench's own round (${fmt(fhirOwn.p50)} ms)`);
     console.log(`  service RSS ${mb(memory.rss)}, heap used ${mb(memory.heapUsed)}`);
+    // (d) in process, after the HTTP scenarios: the service children are idle by now.
+    const d = await benchReports(patientId, resources as unknown as readonly fhir4.FhirResource[]); // the generator types resources with @medplum/fhirtypes
+    console.log(`\n(d) patient-view decision in process, with 20 radiology reports of ~${String(d.reportBytes)} characters vs without (alternating rounds)`);
+    console.log(`  p50 without ${fmt(d.withoutP50, 3)} ms, with ${fmt(d.withP50, 3)} ms: +${fmt(d.addedMs, 3)} ms per call (ratio ${fmt(d.ratio, 2)})`);
+    targets.push({ id: 'd-report-reading', what: '(d) 20 reports of ~2 KB add at most 0.5 ms per patient-view call at p50', value: d.addedMs, limit: 0.5, pass: d.addedMs <= 0.5 });
     console.log('\nTargets');
     for (const t of targets) console.log(`  ${t.pass ? 'PASS' : 'FAIL'}  ${t.what}: ${fmt(t.value, 2)} (limit ${fmt(t.limit, 2)})`);
 
@@ -275,6 +281,7 @@ async function main(): Promise<void> {
         a: { floorMax: aFloorMax, serviceMax: aServiceMax, floorAtRate: aFloorRate, serviceAtRate: aServiceRate, rate, floorAgain: aFloorPlain, floorAnsweringCards: aFloorCards },
         b: { floorMax: bFloorMax, serviceMax: bServiceMax },
         c: { floor: cFloor, service: cService, rate: FHIR_SCENARIO_RATE, connections: FHIR_SCENARIO_CONNECTIONS, fhirRoundP50: fhirOwn.p50, fhirOneRequestP50: fhirOne.p50, fhirServer: { before: fhirBefore, after: fhirAfter } },
+        d,
       },
       ratios: { aThroughput: throughputRatio, aFloorAnsweringCards: aFloorCards.reqPerSec / aFloorPlain.reqPerSec, bThroughput: bServiceMax.reqPerSec / bFloorMax.reqPerSec, cP50OverFloorMs: cService.p50 - cFloor.p50 },
       memory,

@@ -4,10 +4,11 @@
  *   onfh-cds assess <bundle.json> [--now YYYY-MM-DD] [--rules DIR]   print the Assessment JSON
  *   onfh-cds rules validate [--rules DIR]                             load and check every rule file
  *   onfh-cds rules test [--rules DIR]                                 run rules/**\/cases/*.json
+ *   onfh-cds reports eval [--rules DIR] [--misses]                    read the report corpus, print precision and recall
  * Exit 0 on success, 1 on a bad bundle, a refused rule set or a failing case, 2 on bad usage.
  */
-import { readFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { readFile, readdir } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { BUNDLED_RULES_DIR } from './config.js';
 import { isIsoDate } from './engine/dates.js';
@@ -15,11 +16,14 @@ import { RulesLoadError, loadRules } from './rules/index.js';
 import type { LoadedRules } from './rules/index.js';
 import { assessBundle } from './pipeline/index.js';
 import { describeCaseResult, runCases } from './pipeline/cases.js';
+import type { CorpusEntry } from './reports/corpus.js';
+import { CorpusEntrySchema, describeCorpusResult, evaluateCorpus } from './reports/corpus.js';
 
 const USAGE = `usage:
   onfh-cds assess <bundle.json> [--now YYYY-MM-DD] [--rules DIR]
   onfh-cds rules validate [--rules DIR]
-  onfh-cds rules test [--rules DIR]`;
+  onfh-cds rules test [--rules DIR]
+  onfh-cds reports eval [--rules DIR] [--misses]`;
 
 export interface CliIo {
   readonly out: (text: string) => void;
@@ -81,6 +85,42 @@ async function testCommand(rulesDir: string, io: CliIo): Promise<number> {
   return failed.length === 0 ? 0 : 1;
 }
 
+/** Reads rules/reports/corpus/<language>/*.json; a file that is not a corpus entry is named and fails the run. */
+async function readCorpus(rulesDir: string, io: CliIo): Promise<CorpusEntry[] | null> {
+  const dir = join(rulesDir, 'reports', 'corpus');
+  const entries: CorpusEntry[] = [];
+  let bad = false;
+  for (const language of ['en', 'zh']) {
+    const files = (await readdir(join(dir, language)).catch(() => [])).filter((f) => f.endsWith('.json')).sort();
+    for (const f of files) {
+      const file = join('reports', 'corpus', language, f);
+      try {
+        const parsed = CorpusEntrySchema.safeParse(JSON.parse(await readFile(join(rulesDir, file), 'utf8')));
+        if (parsed.success) entries.push(parsed.data);
+        else {
+          bad = true;
+          io.err(`${file}: ${parsed.error.issues.map((i) => `$.${i.path.join('.')}: ${i.message}`).join('; ')}`);
+        }
+      } catch (e) {
+        bad = true;
+        io.err(`${file}: ${(e as Error).message}`);
+      }
+    }
+  }
+  return bad ? null : entries;
+}
+
+async function reportsEvalCommand(rulesDir: string, withMisses: boolean, io: CliIo): Promise<number> {
+  const rules = await load(rulesDir, io);
+  if (!rules) return 1;
+  const entries = await readCorpus(rulesDir, io);
+  if (!entries) return 1;
+  const { lines, ok } = describeCorpusResult(evaluateCorpus(entries, rules.reportLexicons), withMisses);
+  for (const line of lines) io.out(line);
+  if (!ok) io.err(entries.length === 0 ? `no corpus entries in ${join(rulesDir, 'reports', 'corpus')}` : 'report reading is below the floor for a language');
+  return ok ? 0 : 1;
+}
+
 /** Runs the CLI with `argv` (without node and the script); returns the exit code. */
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
   try {
@@ -91,6 +131,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
         now: { type: 'string' },
         rules: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
+        misses: { type: 'boolean' },
       },
     });
     if (values.help === true) {
@@ -102,6 +143,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     if (command === 'assess' && rest.length === 0) return await assessCommand(sub, values.now ?? io.today(), rulesDir, io);
     if (command === 'rules' && sub === 'validate' && rest.length === 0) return await validateCommand(rulesDir, io);
     if (command === 'rules' && sub === 'test' && rest.length === 0) return await testCommand(rulesDir, io);
+    if (command === 'reports' && sub === 'eval' && rest.length === 0) return await reportsEvalCommand(rulesDir, values.misses === true, io);
     throw new UsageError(command === undefined ? 'no command' : `unknown command "${positionals.join(' ')}"`);
   } catch (e) {
     if (e instanceof UsageError || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS') === true) {

@@ -2,6 +2,7 @@
  * patient-view, the summary card: stage, the plan by recommendation status with GRADE grades, next
  * imaging, risk factors (clinical-spec.md sections 4-10), in words a clinician reads in seconds.
  */
+import { reportEvidenceLines } from './patient-view-reports.js';
 import type { Assessment, HipAssessment, Recommendation } from '../engine/types.js';
 import { MODALITY_IDS, type ModalityId, type RecommendationStatus } from '../vocabulary/index.js';
 import { guidelineLinks, type CardContext, type CardDraft } from './context.js';
@@ -279,6 +280,8 @@ export function summaryCard(a: Assessment, ctx: CardContext): CardDraft {
   const risks = a.riskFactors.filter((r) => r.id !== 'corticosteroid-exposure').map((r) => ownWord(RISK_FACTOR_TEXT, r.id) ?? words(r.id));
   if (risks.length > 0) section(`**Risk factors to address**: ${[...new Set(risks)].join(', ')}.`);
   if (a.dataGaps.length > 0) section('**Data to complete**', a.dataGaps.map((g) => `- ${sentence(g.message)}`));
+  const quoted = reportEvidenceLines(a);
+  if (quoted.length > 0) section('**From radiology reports**', quoted);
   section('_GRADE (GL2025 Table 1): evidence A high to D very low; strength 1 strong, 2 weak, 3 no clear recommendation._');
 
   return {

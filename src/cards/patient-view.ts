@@ -13,6 +13,7 @@ import { referralServiceRequest } from './resources.js';
 import { clip, grade, hipName, stageText, theHips } from './vocabulary.js';
 import { dataGapCard, gapImagingNeeds, imagingOverdueCard, overrideReasons } from './patient-view-imaging.js';
 import { conservativeCareWhy, summaryCard } from './patient-view-summary.js';
+import { suspectedOnfhCard } from './patient-view-reports.js';
 
 const SURGICAL_OVERRIDE_REASONS = overrideReasons(
   ['already-referred', 'Already under orthopaedic care or referred'],
@@ -28,9 +29,11 @@ const CORTICOSTEROID_OVERRIDE_REASONS = overrideReasons(
 const MAX_CARDS = 4;
 
 export function patientViewCards(assessment: Assessment, ctx: CardContext): Card[] {
-  // clinical-spec.md section 1: out of scope → no card at all.
-  if (!assessment.inScope || assessment.hips.length === 0) return [];
   const rules = ctx.ruleSets.length > 0 ? ctx.ruleSets : assessment.rules;
+  // clinical-spec.md 13: ONFH on imaging, not on the problem list: an info card, even out of scope.
+  const suspected = suspectedOnfhCard(assessment, ctx);
+  // clinical-spec.md section 1: out of scope → no card at all (but that one).
+  if (!assessment.inScope || assessment.hips.length === 0) return suspected ? [finishCard(suspected, cardStamp(rules, ctx), ctx)] : [];
 
   const gapNeeds = gapImagingNeeds(assessment);
   const imaging = imagingOverdueCard(assessment, ctx, gapNeeds);
@@ -40,6 +43,7 @@ export function patientViewCards(assessment: Assessment, ctx: CardContext): Card
     corticosteroidCard(assessment),
     summaryCard(assessment, ctx),
     dataGapCard(assessment, ctx, gapNeeds, imaging?.orders ?? []),
+    suspected,
   ].filter((d): d is CardDraft => d !== undefined);
   // Only when all five apply is one left out: the data-gap card, whose gaps the summary also lists.
   const stamp = cardStamp(rules, ctx);

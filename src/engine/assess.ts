@@ -231,10 +231,12 @@ function assessHip(
   const recArco = isArcoStage(rec?.arco) ? rec.arco : null;
   const recChinese = isChineseStage(rec?.chinese) ? rec.chinese : null;
   const anyComputed = computed.arco !== null || computed.chinese !== null;
+  // design.md 5: a stage read from a report is used only when none is computed or recorded.
+  const reported = !anyComputed && !rec ? hip.reportedStage ?? null : null;
   const stage: HipStage = {
-    arco: computed.arco ?? recArco,
+    arco: computed.arco ?? recArco ?? reported?.arco ?? null,
     chinese: computed.chinese ?? recChinese,
-    source: anyComputed ? 'computed' : rec ? 'recorded' : null,
+    source: anyComputed ? 'computed' : rec ? 'recorded' : reported ? 'reported' : null,
     recorded: rec ? (rec.text !== undefined ? { arco: recArco, chinese: recChinese, text: rec.text } : { arco: recArco, chinese: recChinese }) : null,
     history,
   };
@@ -312,6 +314,16 @@ export function assess(facts: PatientFacts, rules: LoadedRules, now: string): As
 }
 
 /** clinical-spec.md sections 4–8 and 10 for one patient, evaluated at `now` (YYYY-MM-DD). */
+/** design.md 5: reportFindings and suspectedOnfh, as the contract shows them. */
+function reportParts(facts: PatientFacts): Pick<Assessment, 'reportFindings' | 'suspectedOnfh'> {
+  return {
+    reportFindings: (facts.reportFindings ?? []).map((s) => ({
+      report: s.report, date: s.date, studyKind: s.studyKind, side: s.side, finding: s.finding, certainty: s.certainty, ...(s.value !== undefined ? { value: s.value } : {}), text: s.text,
+    })),
+    suspectedOnfh: (facts.suspectedOnfh ?? []).map((s) => ({ side: s.side, report: s.report, date: s.date, text: s.text, studyKind: s.studyKind })),
+  };
+}
+
 export function evaluate(facts: PatientFacts, rules: LoadedRules, now: string): Evaluation {
   const plan = planOf(rules);
   if (!facts.inScope) {
@@ -325,6 +337,7 @@ export function evaluate(facts: PatientFacts, rules: LoadedRules, now: string): 
       conservativeCare: { indicated: false, reasons: [] },
       riskFactors: [],
       dataGaps: [],
+      ...reportParts(facts),
     };
     return { assessment, workings: null };
   }
@@ -371,6 +384,7 @@ export function evaluate(facts: PatientFacts, rules: LoadedRules, now: string): 
     conservativeCare: { indicated: conservative.length > 0, reasons: conservative },
     riskFactors,
     dataGaps,
+    ...reportParts(facts),
   };
   return { assessment, workings: { patient, hips: workings } };
 }

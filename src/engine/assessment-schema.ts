@@ -9,7 +9,7 @@
 import { z } from 'zod';
 import {
   ARCO_STAGES, CHINESE_STAGES, ETIOLOGIES, EVIDENCE_LEVELS, FOLLOW_UP_MODALITIES, MODALITY_IDS, RECOMMENDATION_STATUSES,
-  SIDES, SIZE_CATEGORIES, STAGE_SOURCES,
+  CERTAINTIES, REPORT_FINDINGS, SIDES, STUDY_KINDS, SIZE_CATEGORIES, STAGE_SOURCES,
 } from '../vocabulary/index.js';
 import type { Assessment } from './types.js';
 
@@ -74,6 +74,23 @@ export const AssessmentSchema = z
         resource: z.string().optional(),
       }),
     ),
+    reportFindings: z.array(z.object({
+      report: z.string().describe('"DiagnosticReport/<id>" or "DocumentReference/<id>"'),
+      date: z.string().nullable(),
+      studyKind: z.enum(STUDY_KINDS).nullable(),
+      side: Side.describe('bilateral mentions are one entry per side'),
+      finding: z.enum(REPORT_FINDINGS),
+      certainty: z.enum(CERTAINTIES),
+      value: z.union([z.number(), z.string()]).optional().describe('mm, percent or small/medium/large, or an ARCO stage'),
+      text: z.string().describe('the sentence'),
+    })).describe('Every statement read from radiology report text (design.md 5)'),
+    suspectedOnfh: z.array(z.object({
+      side: z.enum(['left', 'right']),
+      report: z.string(),
+      date: z.string(),
+      text: z.string(),
+      studyKind: z.enum(STUDY_KINDS).nullable(),
+    })).describe('Hips with an affirmed onfh statement and no ONFH condition (clinical-spec.md 13)'),
   })
   .describe('The engine output for one patient (design.md section 1)');
 

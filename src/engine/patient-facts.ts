@@ -5,9 +5,18 @@
  * Coding, only the facts below.
  */
 
-import type { ArcoStage, ContraindicationId, Etiology, FindingId, ImagingModality, Sex, Side } from '../vocabulary/index.js';
+import type { ArcoStage, ContraindicationId, Etiology, FindingId, ImagingModality, ReportStatement, Sex, Side, StudyKind } from '../vocabulary/index.js';
 
-export type { ContraindicationId, FindingId, ImagingModality, Side } from '../vocabulary/index.js';
+export type { ArcoStage, ContraindicationId, FindingId, ImagingModality, Side } from '../vocabulary/index.js';
+
+/** clinical-spec.md 13: a hip a radiology report calls ONFH that has no ONFH condition on the list. */
+export interface SuspectedOnfh {
+  readonly side: 'left' | 'right';
+  readonly report: string;
+  readonly date: string;
+  readonly text: string;
+  readonly studyKind: StudyKind | null;
+}
 
 /**
  * A finding's value after unit conversion: percent for extents, mm for depths, degrees for
@@ -50,6 +59,10 @@ export interface RecordedStage {
 /** Everything known about one affected hip (a hip with at least one ONFH condition). */
 export interface HipFacts {
   readonly side: Side;
+  /** An ARCO stage read from a radiology report (clinical-spec.md 12), used when none is computed or recorded. */
+  readonly reportedStage?: { readonly arco: ArcoStage; readonly statement: ReportStatement } | null;
+  /** A report doubts collapse of this hip ("possible early collapse"): the suspected-collapse follow-up (spec 8, 12). */
+  readonly collapseDoubted?: boolean;
   /** "Condition/<id>" of the ONFH conditions of this hip. */
   readonly conditions: readonly string[];
   readonly etiology: Etiology;
@@ -97,6 +110,10 @@ export interface PatientFacts {
   readonly birthDate: string | null;
   readonly sex: Sex;
   readonly hips: readonly HipFacts[];
+  /** Every statement read from the radiology reports (clinical-spec.md 12), affected hip or not. */
+  readonly reportFindings?: readonly ReportStatement[];
+  /** clinical-spec.md 13: hips with ONFH on imaging and not on the problem list. */
+  readonly suspectedOnfh?: readonly SuspectedOnfh[];
   readonly bmi: ScoreFact | null;
   readonly smoker: boolean | null;
   readonly auditC: ScoreFact | null;

@@ -113,6 +113,7 @@ export function hipRuleFacts(hip: HipFacts, opts: HipFactsOptions, out: MutableF
   out['pain-score'] = scoreAsOf(hip.painScores, scoresUpTo, 0);
   out['pain-score-previous'] = scoreAsOf(hip.painScores, scoresUpTo, 1);
   out['hip-pain-condition'] = hip.hipPainCondition;
+  out['collapse-doubted-on-report'] = hip.collapseDoubted === true;
   // TCM counts referred knee pain as the clinical sign of progression; read when the facts carry it.
   const knee = (hip as HipFacts & { readonly kneePainScores?: readonly ScoreFact[] }).kneePainScores ?? [];
   out['knee-pain-score'] = scoreAsOf(knee, scoresUpTo, 0);

@@ -4,7 +4,7 @@
  */
 import type {
   ArcoStage, ChineseStage, DataGapCode, Etiology, Evidence, FollowUpModality, Indicator, ModalityId, RecommendationStatus,
-  Side, SizeCategory, Strength,
+  ReportStatement, Side, SizeCategory, Strength,
 } from '../vocabulary/index.js';
 import type { STAGE_SOURCES } from '../vocabulary/index.js';
 
@@ -89,6 +89,10 @@ export interface Assessment {
   readonly conservativeCare: { readonly indicated: boolean; readonly reasons: readonly string[] };
   readonly riskFactors: readonly { readonly id: string; readonly evidence: string; readonly basis?: string }[];
   readonly dataGaps: readonly DataGap[];
+  /** Every statement read from the radiology reports, affected hip or not (design.md 5). */
+  readonly reportFindings: readonly Omit<ReportStatement, 'section' | 'language'>[];
+  /** Hips with an affirmed onfh statement and no ONFH condition (clinical-spec.md 13, design.md 5). */
+  readonly suspectedOnfh: readonly { readonly side: 'left' | 'right'; readonly report: string; readonly date: string; readonly text: string; readonly studyKind: ReportStatement['studyKind'] }[];
 }
 
 /**

@@ -18,6 +18,8 @@ import { readObservation } from './readers/observation.js';
 import { readPatient } from './readers/patient.js';
 import { sourceUnavailableGaps } from './sources.js';
 import type { ValueSets } from '../rules/valuesets.js';
+import type { ReportStatement } from '../vocabulary/index.js';
+import { collapseDoubted, reportedFindings, reportedStage, suspectedOnfh } from './reported.js';
 
 function optionalScore(list: readonly PendingScore[]): ScoreFact | null {
   const n = newest(list);
@@ -74,7 +76,10 @@ function visit(acc: Collector, r: unknown, depth: number): void {
 }
 
 export function extractFacts(
-  input: { patientId: string; resources: readonly fhir4.FhirResource[]; unavailable?: readonly { readonly resourceType: string }[] | undefined },
+  input: {
+    patientId: string; resources: readonly fhir4.FhirResource[]; unavailable?: readonly { readonly resourceType: string }[] | undefined;
+    statements?: readonly ReportStatement[];
+  },
   valueSets: ValueSets,
   now: string,
 ): PatientFacts {
@@ -100,9 +105,17 @@ export function extractFacts(
   const corticosteroids = activeCorticosteroids(acc, resources);
 
   const { notes, dataGaps } = acc;
+  // spec 12: what the radiology reports say (read by src/reports/ in the pipeline), after the structured findings
+  const statements = (Array.isArray(inputRec.statements) ? inputRec.statements : []) as readonly ReportStatement[];
+  const fromReports = reportedFindings(statements, acc.findings, today, acc.order);
   // design.md 5: a study seen as a report and as an ImagingStudy (or a Procedure) counts once
   const imaging = sameStudyOnce(acc.imaging);
-  const hips = buildHips(acc.onfhConditions, { valid: acc.findings, refused: acc.refusedFindings }, imaging, { pain: acc.pain, harris: acc.harris, kneePain: acc.kneePain }, acc.hipPain, dataGaps, notes);
+  const builtHips = buildHips(acc.onfhConditions, { valid: [...acc.findings, ...fromReports], refused: acc.refusedFindings }, imaging, { pain: acc.pain, harris: acc.harris, kneePain: acc.kneePain }, acc.hipPain, dataGaps, notes);
+  const hips = builtHips.map((hip) => ({
+    ...hip,
+    reportedStage: reportedStage(hip, builtHips.length === 1, statements),
+    collapseDoubted: collapseDoubted(hip, builtHips.length === 1, statements),
+  }));
   const imagingBySide = imagingOfEachSide(imaging, hips);
   const newestPlatelets = newest(acc.platelets);
   const newestSmoking = newest(acc.smoking);
@@ -113,6 +126,8 @@ export function extractFacts(
     birthDate: acc.birthDate,
     sex: acc.sex,
     hips,
+    reportFindings: statements,
+    suspectedOnfh: suspectedOnfh(statements, hips, today),
     bmi: optionalScore(acc.bmi),
     smoker: newestSmoking?.value ?? null,
     auditC: optionalScore(acc.auditC),

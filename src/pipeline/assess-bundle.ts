@@ -9,6 +9,7 @@ import type { Assessment, AssessmentWorkings, PatientFacts } from '../engine/ind
 import { extractFacts } from '../facts/index.js';
 import { onePatientBundle } from '../fhir/one-patient.js';
 import type { LoadedRules } from '../rules/index.js';
+import { readRecordReports } from './decide.js';
 
 export type AssessBundleResult =
   | { readonly ok: true; readonly assessment: Assessment; readonly facts: PatientFacts; readonly workings: AssessmentWorkings | null }
@@ -18,6 +19,7 @@ export function assessBundle(bundle: unknown, rules: LoadedRules, now: string): 
   if (!isIsoDate(now)) return { ok: false, error: `the evaluation date must be YYYY-MM-DD, got "${now}"` };
   const one = onePatientBundle(bundle);
   if (!one.ok) return one;
-  const facts = extractFacts({ patientId: one.patientId, resources: one.resources }, rules.valueSets, now);
+  const { statements } = readRecordReports(one.resources, rules);
+  const facts = extractFacts({ patientId: one.patientId, resources: one.resources, statements }, rules.valueSets, now);
   return { ok: true, facts, ...evaluate(facts, rules, now) };
 }

@@ -4,6 +4,7 @@
  * design.md section 3: http → pipeline → fhir/facts → engine (with rules) → cards → http.
  * No logger: what is worth a log line comes back as notes, which the http layer logs.
  */
+import { readReports, type ReportReading } from '../reports/index.js';
 import type { Card } from '../cds-hooks/card.js';
 import type { HookContext, HookName } from '../cds-hooks/request.js';
 import type { ServiceDefinition } from '../cds-hooks/services.js';
@@ -69,10 +70,25 @@ function draftsToCheck(input: CdsDecisionInput): readonly fhir4.FhirResource[] {
 
 const NO_NOTES: readonly DecisionNote[] = [];
 
+/**
+ * The reports stage (design.md 3: fhir → reports → facts): the record's radiology report text →
+ * statements. What could not be read is one note (report references and reasons, no text).
+ */
+export function readRecordReports(resources: readonly unknown[], rules: LoadedRules): { statements: ReportReading['statements']; notes: readonly DecisionNote[] } {
+  const reading = readReports(resources, rules.reportLexicons);
+  const notes = reading.notes.length > 0
+    ? [{ event: 'reports-not-read', message: 'radiology report text not read in full', count: reading.notes.length, notes: reading.notes.map((n) => `${n.report}: ${n.code}`) }]
+    : NO_NOTES;
+  return { statements: reading.statements, notes };
+}
+
 export function decideCards(rules: LoadedRules, input: CdsDecisionInput): CdsDecision {
   const now = evaluationDate(input.now);
-  const facts = extractFacts({ patientId: input.record.patientId, resources: input.record.resources, unavailable: input.record.unavailable }, rules.valueSets, now);
-  if (!facts.inScope) return { cards: [], notes: NO_NOTES }; // clinical-spec.md 1: silence for the out-of-scope patient
+  const reports = readRecordReports(input.record.resources, rules);
+  const facts = extractFacts({ patientId: input.record.patientId, resources: input.record.resources, unavailable: input.record.unavailable, statements: reports.statements }, rules.valueSets, now);
+  // clinical-spec.md 1: silence for the out-of-scope patient, but for ONFH on imaging not on the list (13) at patient-view
+  const suspected = input.hook === 'patient-view' && (facts.suspectedOnfh ?? []).length > 0;
+  if (!facts.inScope && !suspected) return { cards: [], notes: reports.notes };
   const evaluation = evaluate(facts, rules, now);
   const { assessment } = evaluation;
   const ctx: CardContext = {
@@ -82,13 +98,13 @@ export function decideCards(rules: LoadedRules, input: CdsDecisionInput): CdsDec
     imagingOrders: rules.valueSets.imagingOrders,
   };
   const hips = assessment.hips.map((h): HipStageNote => ({ side: h.side, stage: `ARCO ${h.stage.arco ?? '-'} / ${h.stage.chinese ?? '-'}` }));
-  if (input.hook === 'patient-view') return { cards: patientViewCards(assessment, ctx), notes: NO_NOTES, hips };
+  if (input.hook === 'patient-view') return { cards: patientViewCards(assessment, ctx), notes: reports.notes, hips };
 
   const { orders, notes } = classifyDraftOrders(draftsToCheck(input), rules.valueSets, input.record.resources);
   // clinical-spec.md 11: an order that cannot be understood gets no card and a log line.
   // Notes name resource types and ids only, never order text (no patient data in logs).
   const decisionNotes: readonly DecisionNote[] =
-    notes.length > 0 ? [{ event: 'orders-not-understood', message: 'draft orders not understood', count: notes.length, notes }] : NO_NOTES;
+    notes.length > 0 ? [...reports.notes, { event: 'orders-not-understood', message: 'draft orders not understood', count: notes.length, notes }] : reports.notes;
   const checks = checkOrders(evaluation, orders, rules);
   return { cards: orderCards(checks, assessment, ctx), notes: decisionNotes, hips };
 }

@@ -48,6 +48,7 @@ export const HIP_FACT_NAMES = [
   'pain-score', // newest hip pain score 0–10 (this hip or unsided)
   'pain-score-previous', // the one before it
   'hip-pain-condition', // an active hip-pain condition (M25.55x) for this side or unsided
+  'collapse-doubted-on-report', // a radiology report says collapse is possible/suspected for this hip (clinical-spec.md 12)
   'knee-pain-score', // newest knee pain score of this side (TCM: referred pain), when the facts carry it
   'harris-score', // newest Harris Hip Score
   'radiograph-on-record', // a CR/DX study of this hip, or an xray-abnormal finding

@@ -5,6 +5,7 @@
 import type { Evidence, FollowUpModality, ModalityId, RecommendationStatus, Strength } from '../vocabulary/index.js';
 import type { FactValue } from './facts.js';
 import type { CompiledLogic } from './logic.js';
+import type { ReportLexicons } from './report-lexicon-types.js';
 import type { ValueSets } from './valuesets.js';
 
 /** One fault in one rule file. */
@@ -154,6 +155,8 @@ export interface LoadedRules {
   readonly riskFactors: readonly RiskFactorRule[];
   readonly progressionRisk: readonly ProgressionFactorRule[];
   readonly orderChecks: readonly OrderCheckRule[];
+  /** The words radiology reports are read with, per language (clinical-spec.md 12). */
+  readonly reportLexicons: ReportLexicons;
 }
 
 /** What the kinds compile: LoadedRules but for what the loader adds (dir, sets, active, newFacts). */

@@ -18,7 +18,8 @@ export type ChineseStage = (typeof CHINESE_STAGES)[number];
 export const CHINESE_GROUPS = ['I', 'II', 'III', 'IV', 'V'] as const;
 
 /** Where a hip's stage came from: computed from findings, recorded in Condition.stage.summary. */
-export const STAGE_SOURCES = ['computed', 'recorded'] as const;
+/** reported: only a stage read from a radiology report is known (design.md 5). */
+export const STAGE_SOURCES = ['computed', 'recorded', 'reported'] as const;
 
 /** clinical-spec.md section 5, in table order. */
 export const MODALITY_IDS = [
@@ -118,3 +119,4 @@ export const BASES = ['guideline', 'interpretation', 'secondary source'] as cons
 export const ORGAN_FAILURE_IDS = ['kidney-failure', 'hepatic-failure', 'heart-failure', 'respiratory-failure', 'organ-failure'] as const;
 export type ContraindicationId = 'malignancy' | 'immune-hematologic' | 'infection' | 'coagulopathy' | (typeof ORGAN_FAILURE_IDS)[number];
 
+export * from './reports.js';

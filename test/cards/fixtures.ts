@@ -158,6 +158,8 @@ export function patient(a: Partial<Assessment> & Pick<Assessment, 'patientId' | 
     conservativeCare: { indicated: false, reasons: [] },
     riskFactors: [],
     dataGaps: [],
+    reportFindings: [],
+    suspectedOnfh: [],
     ...a,
   };
 }

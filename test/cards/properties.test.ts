@@ -73,6 +73,8 @@ const assessment: fc.Arbitrary<Assessment> = sides.chain((ss) =>
       side: fc.constantFrom('left', 'right', 'unknown'),
       message: text,
     }), { maxLength: 3 }),
+    reportFindings: fc.constant([]),
+    suspectedOnfh: fc.constant([]),
   }));
 
 const check: fc.Arbitrary<OrderCheck> = fc.record({

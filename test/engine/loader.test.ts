@@ -2,54 +2,30 @@
  * The loader refuses a faulty rule directory, naming the file and the JSON path
  * (design.md section 2). Each test copies the bundled rules into a tmp folder and breaks one file.
  */
-import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { BUNDLED_RULES_DIR } from '../../src/config.js';
-import { RulesLoadError, loadRules } from '../../src/rules/index.js';
+import { describe, expect, it } from 'vitest';
+import { loadRules } from '../../src/rules/index.js';
+import type { Json } from '../support/rules-copy.js';
+import { useRulesCopy } from '../support/rules-copy.js';
 
-let dir: string;
-beforeEach(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'onfh-rules-'));
-  await cp(BUNDLED_RULES_DIR, dir, { recursive: true, filter: (src) => !src.split(/[/\\]/).includes('cases') });
-});
-afterEach(async () => {
-  await rm(dir, { recursive: true, force: true });
-});
-
-type Json = Record<string, unknown>;
-
-async function edit(file: string, change: (json: Json) => void, saveAs = file): Promise<void> {
-  const json = JSON.parse(await readFile(join(dir, file), 'utf8')) as Json;
-  change(json);
-  await writeFile(join(dir, saveAs), JSON.stringify(json, null, 2));
-}
-
-async function refusal(): Promise<RulesLoadError> {
-  try {
-    await loadRules(dir);
-  } catch (e) {
-    if (e instanceof RulesLoadError) return e;
-    throw e;
-  }
-  throw new Error('the rules loaded');
-}
+const copy = useRulesCopy('onfh-rules-');
+const { edit, refusal } = copy;
 
 const at = (xs: unknown, i: number): Json => (xs as Json[])[i] as Json;
 
 describe('loadRules refuses, naming file and JSON path', () => {
   it('loads the bundled rules, with the sha256 of each file', async () => {
-    const rules = await loadRules(dir);
+    const rules = await loadRules(copy.dir);
     expect(rules.modalities).toHaveLength(28);
     expect(rules.sets.find((s) => s.id === 'arco-2019')).toMatchObject({ version: '2025.1.0', status: 'active', file: 'staging/arco-2019.json' });
     expect(rules.sets.every((s) => /^[0-9a-f]{64}$/.test(s.sha256))).toBe(true);
   });
 
   it('skips cases/, schema/ and corpus/ folders (report corpora are data, not rule files)', async () => {
-    await mkdir(join(dir, 'reports', 'corpus'), { recursive: true });
-    await writeFile(join(dir, 'reports', 'corpus', 'report-1.json'), JSON.stringify({ text: 'MRI left hip', kind: 'not-a-kind' }));
-    const rules = await loadRules(dir);
+    await mkdir(join(copy.dir, 'reports', 'corpus'), { recursive: true });
+    await writeFile(join(copy.dir, 'reports', 'corpus', 'report-1.json'), JSON.stringify({ text: 'MRI left hip', kind: 'not-a-kind' }));
+    const rules = await loadRules(copy.dir);
     expect(rules.sets.some((s) => s.file.includes('corpus'))).toBe(false);
   });
 
@@ -112,7 +88,7 @@ describe('loadRules refuses, naming file and JSON path', () => {
 
   it('a retired old version beside the active one loads', async () => {
     await edit('follow-up/imaging-follow-up.json', (j) => { j.version = '2025.0.9'; j.status = 'retired'; }, 'follow-up/imaging-follow-up-old.json');
-    const rules = await loadRules(dir);
+    const rules = await loadRules(copy.dir);
     // the active version is whatever the bundled file says (rules/README.md: bumped with each change)
     const active = rules.active.find((r) => r.id === 'imaging-follow-up');
     expect(active?.version).toMatch(/^2025\.\d+\.\d+$/);
@@ -141,8 +117,8 @@ describe('loadRules refuses, naming file and JSON path', () => {
 
   it('an interpretation without its why, an unknown kind, broken JSON', async () => {
     await edit('surgery/conservative-care.json', (j) => { at(j.indications, 0).basis = 'interpretation'; });
-    await writeFile(join(dir, 'extra.json'), JSON.stringify({ id: 'x', version: '2025.1.0', status: 'draft', kind: 'magic', source: {} }));
-    await writeFile(join(dir, 'broken.json'), '{ "id": ');
+    await writeFile(join(copy.dir, 'extra.json'), JSON.stringify({ id: 'x', version: '2025.1.0', status: 'draft', kind: 'magic', source: {} }));
+    await writeFile(join(copy.dir, 'broken.json'), '{ "id": ');
     const e = await refusal();
     expect(e.faults).toContainEqual(expect.objectContaining({ file: 'surgery/conservative-care.json', path: '$.indications[0].why' }));
     expect(e.faults).toContainEqual(expect.objectContaining({ file: 'extra.json', path: '$.kind' }));
@@ -156,7 +132,7 @@ describe('loadRules refuses, naming file and JSON path', () => {
   });
 
   it('a missing modality', async () => {
-    await rm(join(dir, 'modalities/core-decompression.json'));
+    await rm(join(copy.dir, 'modalities/core-decompression.json'));
     const e = await refusal();
     expect(e.message).toMatch(/no active rule for modalities core-decompression/);
   });

@@ -40,6 +40,6 @@ describe('the Assessment contract: engine output = POST /assessment answer', () 
     const engine = assessBundle(c.bundle, rules, c.now);
     if (!engine.ok) throw new Error(engine.error);
     expect(AssessmentSchema.strict().safeParse(engine.assessment).success).toBe(true);
-    expect(AssessmentSchema.strict().safeParse({ ...engine.assessment, reportFindings: [] }).success).toBe(false);
+    expect(AssessmentSchema.strict().safeParse({ ...engine.assessment, notAField: [] }).success).toBe(false);
   });
 });

@@ -9,6 +9,7 @@ import type {
 } from '../../engine/patient-facts.js';
 import type { MedicationRequest, MedicationStatement } from 'fhir/r4.js';
 import type { Untrusted } from '../read.js';
+import type { ReportStatement } from '../../vocabulary/index.js';
 import type { ValueSets } from '../../rules/valuesets.js';
 
 export type KnownSide = 'left' | 'right';
@@ -41,6 +42,8 @@ export interface PendingFinding extends Dated {
   readonly finding: FindingId;
   readonly value: FindingValue;
   readonly side: Laterality | undefined;
+  /** The report statement this finding was read from (clinical-spec.md 12), if it came from text. */
+  readonly statement?: ReportStatement;
 }
 
 export interface RefusedFinding {

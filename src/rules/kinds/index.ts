@@ -8,6 +8,7 @@ import { derivedFacts } from './derived-facts.js';
 import { followUp } from './follow-up.js';
 import { modalities } from './modalities.js';
 import { orderChecks } from './order-checks.js';
+import { reportLexicon } from './report-lexicon.js';
 import { riskFactors } from './risk-factors.js';
 import { staging } from './staging.js';
 import { surgicalEvaluation } from './surgical-evaluation.js';
@@ -24,6 +25,7 @@ export const RULE_KIND_MODULES: readonly RuleKind[] = [
   followUp,
   riskFactors,
   orderChecks,
+  reportLexicon,
 ];
 
 export const KIND_BY_NAME: ReadonlyMap<string, RuleKind> = new Map(RULE_KIND_MODULES.map((k) => [k.kind, k]));
