@@ -78,7 +78,7 @@ export async function buildApp(config: Config, options: BuildAppOptions = {}): P
     now,
     onFeedback: options.onFeedback,
   });
-  registerClinicalRoutes(app, rules, now);
+  registerClinicalRoutes(app, rules, now, config.MAX_RESOURCES);
   registerOpenApiRoute(app);
   return app;
 }

@@ -31,7 +31,6 @@ import {
   type CryptoKey,
 } from 'jose';
 import type { TrustedClient } from './clients.js';
-import { ReplayCache } from './replay-cache.js';
 import { normaliseKeySetUrl } from './urls.js';
 
 /** "JWT Signing Algorithm": ES384 and RS384 are RECOMMENDED; none and HMAC SHALL NOT be used. */
@@ -82,6 +81,10 @@ export interface AuthenticatedClient {
   readonly jti: string;
   /** Normalised FHIR base URLs this client's requests may make the service call. */
   readonly fhirServers: readonly string[];
+  /** Its own rate limit from CDS_CLIENTS_FILE, if any. */
+  readonly rateLimit: { readonly max: number; readonly windowS: number } | undefined;
+  /** Past this instant (ms, the verifier's clock) the token fails the exp or age check: its jti need not be remembered longer. */
+  readonly replayUntilMs: number;
 }
 
 export type Verification =
@@ -99,7 +102,7 @@ export type Verification =
 
 export interface VerifierOptions {
   readonly clockSkewS: number;
-  /** Current time in ms (tests inject a clock). Used for claim checks and the replay cache. */
+  /** Current time in ms (tests inject a clock). Used for claim checks and the key-set ages. */
   readonly now: () => number;
   /** jose cooldownDuration: after a successful JWK Set fetch, an unknown kid refetches only after this. */
   readonly jwksCooldownMs: number;
@@ -108,7 +111,6 @@ export interface VerifierOptions {
   readonly jwksTimeoutMs: number;
   /** After a failed JWK Set fetch, no new fetch of that URL for this long (jose does not rate-limit failures). */
   readonly jwksFailureBackoffMs: number;
-  readonly replayCacheSize: number;
   readonly fetch?: FetchImplementation;
 }
 
@@ -180,13 +182,17 @@ function bearerToken(authorization: string | undefined): { token: string } | { r
 }
 
 export interface CdsClientVerifier {
-  verify(authorization: string | undefined, audience: string): Promise<Verification>;
+  /**
+   * Checks everything but the jti's freshness (the caller reserves it: src/auth/replay-cache.ts).
+   * `endpoint` is the URL invoked (PUBLIC_BASE_URL + path), `path` its path: a client's extra
+   * `audiences` count for the endpoint whose path they end with.
+   */
+  verify(authorization: string | undefined, endpoint: string, path: string): Promise<Verification>;
   readonly clientCount: number;
 }
 
 export function createVerifier(clients: readonly TrustedClient[], options: VerifierOptions): CdsClientVerifier {
   const byIss = new Map(clients.map((c) => [c.iss, c]));
-  const replay = new ReplayCache(options.replayCacheSize);
 
   // One cached remote key set per URL, shared by the clients that name it.
   const remoteSets = new Map<string, KeyResolver>();
@@ -211,7 +217,7 @@ export function createVerifier(clients: readonly TrustedClient[], options: Verif
   const defaultKeys = (c: TrustedClient): KeyResolver | undefined =>
     localSets.get(c.iss) ?? (c.jwksUrl === undefined ? undefined : remoteSet(c.jwksUrl));
 
-  async function verify(authorization: string | undefined, audience: string): Promise<Verification> {
+  async function verify(authorization: string | undefined, endpoint: string, path: string): Promise<Verification> {
     const bearer = bearerToken(authorization);
     if ('reason' in bearer) return failure(bearer.reason);
     const { token } = bearer;
@@ -256,7 +262,7 @@ export function createVerifier(clients: readonly TrustedClient[], options: Verif
       ({ payload } = await jwtVerify(token, keys, {
         algorithms: [...ACCEPTED_ALGORITHMS],
         issuer: client.iss,
-        audience,
+        audience: [endpoint, ...client.audiences.filter((a) => a.replace(/\/+$/, '').endsWith(path))],
         requiredClaims: ['iss', 'aud', 'exp', 'iat', 'jti'],
         clockTolerance: options.clockSkewS,
         maxTokenAge: MAX_TOKEN_AGE_S,
@@ -275,15 +281,10 @@ export function createVerifier(clients: readonly TrustedClient[], options: Verif
     // jose has checked exp and iat are numbers. Past this instant the token fails the exp or the
     // age check anyway, so its jti need not be remembered longer.
     const lastValidS = Math.min(exp ?? Number.POSITIVE_INFINITY, (iat ?? 0) + MAX_TOKEN_AGE_S) + options.clockSkewS;
-    switch (replay.remember(client.iss, jti, lastValidS * 1000, nowMs)) {
-      case 'replay':
-        return failure('replayed-jti', seen);
-      case 'full':
-        return failure('replay-cache-full', seen);
-      case 'fresh':
-        break;
-    }
-    return { ok: true, client: { iss: client.iss, tenant, jti, fhirServers: client.fhirServers } };
+    return {
+      ok: true,
+      client: { iss: client.iss, tenant, jti, fhirServers: client.fhirServers, rateLimit: client.rateLimit, replayUntilMs: lastValidS * 1000 },
+    };
   }
 
   return { verify, clientCount: clients.length };
