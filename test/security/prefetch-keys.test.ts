@@ -14,7 +14,8 @@ import { hookBody } from './app.js';
 const HOOK = '/cds-services/onfh-patient-view';
 let app: FastifyInstance;
 beforeAll(async () => {
-  app = await buildApp(testConfig({ AUTH_MODE: 'none' }));
+  // No load shedding: this test blocks the loop on purpose, and a busy CI machine would turn the next call into a 503.
+  app = await buildApp(testConfig({ AUTH_MODE: 'none', MAX_EVENT_LOOP_DELAY_MS: '0' }));
   await app.ready();
 });
 afterAll(async () => {
