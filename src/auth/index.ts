@@ -212,6 +212,7 @@ export async function registerSecurity(app: FastifyInstance, config: Config, opt
       jwksCacheMaxAgeMs: options.jwksCacheMaxAgeMs ?? 600_000,
       jwksTimeoutMs: options.jwksTimeoutMs ?? 3_000,
       jwksFailureBackoffMs: options.jwksFailureBackoffMs ?? 10_000,
+      jwksStaleMaxMs: config.JWKS_STALE_MAX_S * 1000,
       ...(options.fetch ? { fetch: options.fetch } : {}),
     });
   } else {

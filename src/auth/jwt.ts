@@ -17,20 +17,17 @@
  */
 import {
   createLocalJWKSet,
-  createRemoteJWKSet,
-  customFetch,
   decodeJwt,
   decodeProtectedHeader,
   errors,
   jwtVerify,
   type FetchImplementation,
-  type FlattenedJWSInput,
   type JSONWebKeySet,
   type JWSHeaderParameters,
   type JWTPayload,
-  type CryptoKey,
 } from 'jose';
 import type { TrustedClient } from './clients.js';
+import { RemoteKeySet, type KeyResolver } from './key-sets.js';
 import { normaliseKeySetUrl } from './urls.js';
 
 /** "JWT Signing Algorithm": ES384 and RS384 are RECOMMENDED; none and HMAC SHALL NOT be used. */
@@ -45,8 +42,6 @@ export const MAX_TOKEN_AGE_S = 3600;
 /** Longer than any sane compact JWS; refused before any parsing. */
 const MAX_TOKEN_CHARS = 16_384;
 const MAX_JTI_CHARS = 256;
-/** A JWK Set larger than this is refused (a trusted URL, but a broken server can still send junk). */
-const MAX_JWKS_BYTES = 256 * 1024;
 
 /** Why a call was refused: logged, never sent to the caller. */
 export type AuthFailureReason =
@@ -104,40 +99,16 @@ export interface VerifierOptions {
   readonly clockSkewS: number;
   /** Current time in ms (tests inject a clock). Used for claim checks and the key-set ages. */
   readonly now: () => number;
-  /** jose cooldownDuration: after a successful JWK Set fetch, an unknown kid refetches only after this. */
+  /** After a JWK Set fetch, an unknown kid refetches only after this. */
   readonly jwksCooldownMs: number;
-  /** jose cacheMaxAge: cached keys are refetched after this. */
+  /** Cached keys are refetched after this (and kept in use if that fails). */
   readonly jwksCacheMaxAgeMs: number;
   readonly jwksTimeoutMs: number;
-  /** After a failed JWK Set fetch, no new fetch of that URL for this long (jose does not rate-limit failures). */
+  /** After a failed JWK Set fetch, no new fetch of that URL for this long. */
   readonly jwksFailureBackoffMs: number;
+  /** JWKS_STALE_MAX_S in ms: the last good keys are used this long after their fetch while fetches fail. */
+  readonly jwksStaleMaxMs: number;
   readonly fetch?: FetchImplementation;
-}
-
-type KeyResolver = (header: JWSHeaderParameters, token: FlattenedJWSInput) => Promise<CryptoKey>;
-
-/** Wraps fetch for one JWK Set URL: size cap, and no refetch storm while the URL is failing. */
-function guardedFetch(options: VerifierOptions): FetchImplementation {
-  let lastFailureMs = Number.NEGATIVE_INFINITY;
-  const doFetch: FetchImplementation = options.fetch ?? ((url, init) => fetch(url, init));
-  return async (url, init) => {
-    if (Date.now() - lastFailureMs < options.jwksFailureBackoffMs) {
-      throw new Error('JWK Set fetch skipped: the last attempt failed moments ago');
-    }
-    try {
-      const response = await doFetch(url, init);
-      if (response.status !== 200) {
-        lastFailureMs = Date.now();
-        return response;
-      }
-      const body = await response.arrayBuffer();
-      if (body.byteLength > MAX_JWKS_BYTES) throw new Error(`JWK Set larger than ${MAX_JWKS_BYTES} bytes`);
-      return new Response(body, { status: 200, headers: { 'content-type': 'application/json' } });
-    } catch (err) {
-      lastFailureMs = Date.now();
-      throw err;
-    }
-  };
 }
 
 function failure(reason: AuthFailureReason, extra: Omit<Extract<Verification, { ok: false }>, 'ok' | 'reason'> = {}): Verification {
@@ -199,12 +170,15 @@ export function createVerifier(clients: readonly TrustedClient[], options: Verif
   const remoteSet = (href: string): KeyResolver => {
     let set = remoteSets.get(href);
     if (!set) {
-      set = createRemoteJWKSet(new URL(href), {
-        cooldownDuration: options.jwksCooldownMs,
-        cacheMaxAge: options.jwksCacheMaxAgeMs,
-        timeoutDuration: options.jwksTimeoutMs,
-        [customFetch]: guardedFetch(options),
-      });
+      set = new RemoteKeySet(href, {
+        cooldownMs: options.jwksCooldownMs,
+        cacheMaxAgeMs: options.jwksCacheMaxAgeMs,
+        timeoutMs: options.jwksTimeoutMs,
+        failureBackoffMs: options.jwksFailureBackoffMs,
+        staleMaxMs: options.jwksStaleMaxMs,
+        now: options.now,
+        fetch: options.fetch,
+      }).resolve;
       remoteSets.set(href, set);
     }
     return set;
