@@ -19,6 +19,7 @@ import { registerHealthRoutes } from './http/health.js';
 import { registerJsonBodyParser } from './http/json-body.js';
 import { loggerOptions } from './http/logging.js';
 import { registerOpenApi, registerOpenApiRoute } from './http/openapi.js';
+import { warmUp } from './http/warm-up.js';
 import { registerMetrics, setRuleSetVersions } from './metrics/index.js';
 
 export type { CdsDecider, CdsDecisionInput } from './http/cds-services.js';
@@ -36,6 +37,8 @@ export interface BuildAppOptions {
   readonly logStream?: DestinationStream;
   /** The clock handed to the decider (tests pass a fixed date). Default: the system clock. */
   readonly now?: () => Date;
+  /** Run the hook path once before the app is ready (src/http/warm-up.ts). Default: on, except NODE_ENV=test. */
+  readonly warmUp?: boolean;
   /** Feedback after it has been validated and logged (e.g. into a store). */
   readonly onFeedback?: (serviceId: string, feedback: readonly FeedbackItem[]) => void | Promise<void>;
 }
@@ -71,14 +74,14 @@ export async function buildApp(config: Config, options: BuildAppOptions = {}): P
 
   const now = options.now ?? (() => new Date());
   registerHealthRoutes(app, () => securityStatus(app));
-  registerCdsServiceRoutes(app, {
-    config,
-    services: options.services ?? ONFH_SERVICES,
-    decide: options.decide ?? clinicalDecider(rules),
-    now,
-    onFeedback: options.onFeedback,
-  });
+  const services = options.services ?? ONFH_SERVICES;
+  const decide = options.decide ?? clinicalDecider(rules);
+  registerCdsServiceRoutes(app, { config, services, decide, now, onFeedback: options.onFeedback });
   registerClinicalRoutes(app, rules, now, config.MAX_RESOURCES);
   registerOpenApiRoute(app);
+  // Before listen, so /readyz turns 200 only once the hook path is compiled (src/http/warm-up.ts).
+  if (options.warmUp ?? config.NODE_ENV !== 'test') {
+    app.log.info({ event: 'warm-up', durationMs: Math.round(warmUp({ rules, decide, services, log: app.log })) }, 'hook path warmed up');
+  }
   return app;
 }
