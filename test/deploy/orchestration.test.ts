@@ -231,7 +231,10 @@ const manifests = kustomization.resources.flatMap((file) => yamlDocuments(`${K8S
 const ofKind = <T extends z.ZodType>(kind: string, schema: T): z.output<T>[] =>
   manifests.filter((m) => (m as { kind?: unknown }).kind === kind).map((m) => schema.parse(m));
 
-const deployment = ofKind('Deployment', DeploymentSchema)[0];
+// The service's own Deployment (redis.yaml has Redis's); undefined in the type, so each test says which field is missing.
+const deployment = DeploymentSchema.safeParse(
+  manifests.find((m) => (m as { kind?: unknown }).kind === 'Deployment' && (m as { metadata?: { name?: unknown } }).metadata?.name === 'onfh-cds'),
+).data;
 const pod = deployment?.spec.template.spec;
 const container = pod?.containers[0];
 const envOf = (name: string) => container?.env.find((e) => e.name === name)?.value;
@@ -247,7 +250,7 @@ const matches = (selector: Record<string, string>, labels: Record<string, string
 describe('docker/k8s', () => {
   it('lists every manifest in kustomization.yaml, each parsing, with the expected kinds', () => {
     const kinds = manifests.map((m) => (m as { kind?: unknown }).kind).sort();
-    expect(kinds).toEqual(['ConfigMap', 'ConfigMap', 'Deployment', 'HorizontalPodAutoscaler', 'PodDisruptionBudget', 'Service']);
+    expect(kinds).toEqual(['ConfigMap', 'ConfigMap', 'Deployment', 'Deployment', 'HorizontalPodAutoscaler', 'NetworkPolicy', 'PodDisruptionBudget', 'Service', 'Service']);
   });
 
   it('Deployment: 2 replicas of a pinned image with requests and limits', () => {
@@ -303,6 +306,14 @@ describe('docker/k8s', () => {
     expect(configMapMountedAt(dir)?.data[key]).toBeDefined();
   });
 
+  it('Deployment: REDIS_URL (required) and DATABASE_URL (optional) come from the Secret; only the service pods reach Redis', () => {
+    const fromSecret = (name: string) => (container?.env.find((e) => e.name === name) as { valueFrom?: { secretKeyRef?: { name: string; key: string; optional?: boolean } } } | undefined)?.valueFrom?.secretKeyRef;
+    expect(fromSecret('REDIS_URL')).toEqual({ name: 'onfh-cds-secrets', key: 'REDIS_URL' });
+    expect(fromSecret('DATABASE_URL')).toEqual({ name: 'onfh-cds-secrets', key: 'DATABASE_URL', optional: true });
+    const policy = manifests.find((m) => (m as { kind?: unknown }).kind === 'NetworkPolicy') as { spec: { ingress: { from: { podSelector: { matchLabels: Record<string, string> } }[] }[] } };
+    expect(matches(policy.spec.ingress[0]?.from[0]?.podSelector.matchLabels ?? {}, deployment?.spec.template.metadata.labels ?? {})).toBe(true);
+  });
+
   it('Service: selects the pods and targets the container port', () => {
     const service = ofKind('Service', ServiceSchema)[0];
     expect(matches(service?.spec.selector ?? {}, deployment?.spec.template.metadata.labels ?? {})).toBe(true);
@@ -341,11 +352,11 @@ describe('docker/k8s', () => {
 
 const kubectl = spawnSync('kubectl', ['version', '--client'], { encoding: 'utf8' }).status === 0;
 describe.skipIf(!kubectl)('docker/k8s with kubectl (when installed)', () => {
-  it('builds with kustomize into the same six objects', () => {
+  it('builds with kustomize into the same nine objects', () => {
     const built = spawnSync('kubectl', ['kustomize', repoPath(K8S)], { encoding: 'utf8', timeout: 60_000 });
     expect(built.status, built.stderr).toBe(0);
     const kinds = built.stdout.split(/^---$/m).map((doc) => (parseYaml(doc) as { kind?: string } | null)?.kind);
-    expect(kinds.sort()).toEqual(['ConfigMap', 'ConfigMap', 'Deployment', 'HorizontalPodAutoscaler', 'PodDisruptionBudget', 'Service']);
+    expect(kinds.sort()).toEqual(['ConfigMap', 'ConfigMap', 'Deployment', 'Deployment', 'HorizontalPodAutoscaler', 'NetworkPolicy', 'PodDisruptionBudget', 'Service', 'Service']);
   });
 });
 
