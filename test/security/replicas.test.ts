@@ -75,6 +75,21 @@ describe('two replicas, one Redis', () => {
     expect(await metrics(a)).toContain('onfh_redis_up 1');
   });
 
+  it('Redis hung (answering nothing): the call falls back after the command timeout instead of waiting, no 5xx', async () => {
+    redis.pause();
+    try {
+      const started = performance.now();
+      expect((await call(a, await signJwt(key))).statusCode).toBe(200);
+      expect(performance.now() - started).toBeLessThan(5000); // sanity bound; the timeout is 250 ms
+      expect(events(a, 'redis.unavailable')).toBe(1);
+    } finally {
+      redis.resume();
+    }
+    await until(() => events(a, 'redis.recovered') === 1, 'replica A to reconnect');
+    a.logs.lines.length = 0;
+    b.logs.lines.length = 0;
+  });
+
   it('Redis lost: in-process protection, no 5xx, logged once, counted; shared again once Redis is back', async () => {
     await redis.stop();
     await until(async () => (await metrics(a)).includes('onfh_redis_up 0'), 'replica A to see Redis gone');

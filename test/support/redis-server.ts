@@ -63,6 +63,15 @@ export class RedisServer {
     await waitForPong(this.port);
   }
 
+  /** SIGSTOP: the server keeps its connections but answers nothing (a hung Redis). */
+  pause(): void {
+    this.child?.kill('SIGSTOP');
+  }
+
+  resume(): void {
+    this.child?.kill('SIGCONT');
+  }
+
   async stop(): Promise<void> {
     const child = this.child;
     this.child = undefined;
