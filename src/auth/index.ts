@@ -29,8 +29,6 @@ import { createVerifier, type AuthenticatedClient, type CdsClientVerifier } from
 import { createSharedState, type SharedState, type SharedStateStatus } from './shared-state.js';
 import { isAllowedScheme, isLoopbackHost, normaliseBaseUrl, parseHttpUrl } from './urls.js';
 
-export type { AuthenticatedClient, AuthFailureReason } from './jwt.js';
-export { ACCEPTED_ALGORITHMS, MAX_TOKEN_AGE_S } from './jwt.js';
 export { fhirServerRefusal, isWithinFhirServer } from './fhir-guard.js';
 
 declare module 'fastify' {

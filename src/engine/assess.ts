@@ -3,7 +3,7 @@
  * 10). Pure: no I/O, no clock (the caller passes `now`). Every clinical threshold is in the rule
  * files; this module only sequences them: facts → stage → recommendations → follow-up.
  */
-import type { HipFacts, ImagingFact, PatientFacts, Side } from '../facts/types.js';
+import type { HipFacts, ImagingFact, PatientFacts, Side } from './patient-facts.js';
 import type { DerivedFactRule, LoadedRules } from '../rules/index.js';
 import { truthy } from '../rules/logic.js';
 import { addMonths, monthsBetween, monthsElapsed } from './dates.js';
@@ -24,11 +24,16 @@ export interface HipWorkings {
   readonly recommendations: readonly Recommendation[];
 }
 
-const workingsByAssessment = new WeakMap<Assessment, { patient: MutableFacts; hips: readonly HipWorkings[] }>();
+/** What assess() worked out for the patient and each hip: order checks read it (no second evaluation). */
+export interface AssessmentWorkings {
+  readonly patient: MutableFacts;
+  readonly hips: readonly HipWorkings[];
+}
 
-/** The facts assess() used, for order checks on the same assessment. */
-export function workingsOf(assessment: Assessment): { patient: MutableFacts; hips: readonly HipWorkings[] } | undefined {
-  return workingsByAssessment.get(assessment);
+/** evaluate()'s answer: the Assessment, and the workings behind it (null when out of scope). */
+export interface Evaluation {
+  readonly assessment: Assessment;
+  readonly workings: AssessmentWorkings | null;
 }
 
 function applyDerived(derived: readonly DerivedFactRule[], facts: MutableFacts): void {
@@ -301,12 +306,17 @@ function assessHip(
   };
 }
 
-/** clinical-spec.md sections 4–8 and 10 for one patient, evaluated at `now` (YYYY-MM-DD). */
+/** The Assessment alone (see evaluate()). */
 export function assess(facts: PatientFacts, rules: LoadedRules, now: string): Assessment {
+  return evaluate(facts, rules, now).assessment;
+}
+
+/** clinical-spec.md sections 4–8 and 10 for one patient, evaluated at `now` (YYYY-MM-DD). */
+export function evaluate(facts: PatientFacts, rules: LoadedRules, now: string): Evaluation {
   const plan = planOf(rules);
   if (!facts.inScope) {
     // clinical-spec.md 1: silence for the out-of-scope patient
-    return {
+    const assessment: Assessment = {
       patientId: facts.patientId,
       evaluatedAt: now,
       inScope: false,
@@ -316,6 +326,7 @@ export function assess(facts: PatientFacts, rules: LoadedRules, now: string): As
       riskFactors: [],
       dataGaps: [],
     };
+    return { assessment, workings: null };
   }
   const patient = patientRuleFacts(facts, now, rules.newFacts());
   // Every hip's facts start as a copy of the patient's, taken before the patient's derived facts.
@@ -360,6 +371,5 @@ export function assess(facts: PatientFacts, rules: LoadedRules, now: string): As
     riskFactors,
     dataGaps,
   };
-  workingsByAssessment.set(assessment, { patient, hips: workings });
-  return assessment;
+  return { assessment, workings: { patient, hips: workings } };
 }

@@ -4,78 +4,13 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { ARCO_STAGES, CHINESE_STAGES, MODALITY_IDS } from '../engine/types.js';
-import { assessBundle } from '../engine/index.js';
+import { AssessmentSchema } from '../engine/assessment-schema.js';
+import { RULE_STATUSES } from '../vocabulary/index.js';
 import { countResources } from '../fhir/bundle.js';
 import { badRequest } from '../fhir/operation-outcome.js';
-import type { LoadedRules } from '../rules/index.js';
-import { evaluationDate } from '../clinical.js';
+import { evaluationDate, type Pipeline } from '../pipeline/index.js';
 import { outcomeResponse } from './errors.js';
 import { responseSchema, zodValidatorCompiler } from './zod-schemas.js';
-
-const Side = z.enum(['left', 'right', 'unknown']);
-const Arco = z.enum(ARCO_STAGES as [string, ...string[]]).nullable();
-const Chinese = z.enum(CHINESE_STAGES as [string, ...string[]]).nullable();
-const Strings = z.array(z.string());
-
-/** The Assessment of design.md section 1, as the OpenAPI document shows it and responses are serialized. */
-export const AssessmentSchema = z
-  .object({
-    patientId: z.string(),
-    evaluatedAt: z.string().describe('The date evaluated at (YYYY-MM-DD)'),
-    inScope: z.boolean(),
-    rules: z.array(z.object({ id: z.string(), version: z.string() })),
-    hips: z.array(
-      z.object({
-        side: Side,
-        conditions: Strings,
-        etiology: z.enum(['non-traumatic', 'traumatic', 'drug-associated']),
-        findings: z.record(z.string(), z.union([z.number(), z.boolean(), z.string()])),
-        sizeCategory: z.enum(['small', 'medium', 'large']).nullable(),
-        stage: z.object({
-          arco: Arco,
-          chinese: Chinese,
-          source: z.enum(['computed', 'recorded']).nullable(),
-          recorded: z.object({ arco: Arco, chinese: Chinese, text: z.string().optional() }).nullable(),
-          history: z.array(z.object({ date: z.string(), arco: Arco, chinese: Chinese, modality: z.string().optional() })).optional(),
-        }),
-        recommendations: z.array(
-          z.object({
-            modality: z.enum(MODALITY_IDS),
-            status: z.enum(['recommended', 'consider', 'no-recommendation', 'not-recommended', 'not-applicable', 'contraindicated']),
-            evidence: z.enum(['A', 'B', 'C', 'D']),
-            strength: z.union([z.literal(1), z.literal(2), z.literal(3)]),
-            reasons: Strings,
-            source: z.string(),
-            combinations: Strings.optional(),
-            notes: Strings.optional(),
-          }),
-        ),
-        followUp: z.object({
-          modality: z.enum(['MR', 'CT', 'XR']),
-          intervalMonths: z.number().int(),
-          lastStudy: z.string().nullable(),
-          due: z.string(),
-          overdue: z.boolean(),
-          reasons: Strings.optional(),
-        }),
-        surgicalEvaluation: z.object({ indicated: z.boolean(), reasons: Strings }),
-        progressionRisk: z.object({ high: z.boolean(), factors: Strings }),
-      }),
-    ),
-    conservativeCare: z.object({ indicated: z.boolean(), reasons: Strings }),
-    riskFactors: z.array(z.object({ id: z.string(), evidence: z.string(), basis: z.string().optional() })),
-    dataGaps: z.array(
-      z.object({
-        code: z.string(),
-        side: Side.optional(),
-        message: z.string(),
-        finding: z.string().optional(),
-        resource: z.string().optional(),
-      }),
-    ),
-  })
-  .describe('The engine output for one patient (design.md section 1)');
 
 const AssessmentQuerySchema = z.object({
   now: z
@@ -91,7 +26,7 @@ const RuleSetsSchema = z.object({
     z.object({
       id: z.string(),
       version: z.string(),
-      status: z.enum(['draft', 'active', 'retired']),
+      status: z.enum(RULE_STATUSES),
       kind: z.string(),
       sha256: z.string(),
       source: z.object({ document: z.string(), section: z.string() }),
@@ -101,7 +36,7 @@ const RuleSetsSchema = z.object({
 });
 
 /** `maxResources`: MAX_RESOURCES, the most Bundle entries accepted (→ 400 above it, as for a hook call). */
-export function registerClinicalRoutes(app: FastifyInstance, rules: LoadedRules, now: () => Date, maxResources = Number.POSITIVE_INFINITY): void {
+export function registerClinicalRoutes(app: FastifyInstance, pipeline: Pipeline, now: () => Date, maxResources = Number.POSITIVE_INFINITY): void {
   app.post<{ Querystring: z.infer<typeof AssessmentQuerySchema>; Body: unknown }>(
     '/assessment',
     {
@@ -123,7 +58,7 @@ export function registerClinicalRoutes(app: FastifyInstance, rules: LoadedRules,
       const at = request.query.now ?? evaluationDate(now());
       const resources = countResources(request.body);
       if (resources > maxResources) throw badRequest(`body: the Bundle holds ${resources} entries; at most ${maxResources} (MAX_RESOURCES) are accepted`, 'body');
-      const result = assessBundle(request.body, rules, at);
+      const result = pipeline.assessBundle(request.body, at);
       if (!result.ok) throw badRequest(`body: ${result.error}`, 'body');
       // No patient id: the log is not a place for patient data (design.md section 8).
       request.log.info({ event: 'assessment', inScope: result.assessment.inScope, hips: result.assessment.hips.length }, 'assessment');
@@ -140,6 +75,6 @@ export function registerClinicalRoutes(app: FastifyInstance, rules: LoadedRules,
         response: { 200: responseSchema(RuleSetsSchema, 'Every rule file loaded, with its SHA-256') },
       },
     },
-    () => ({ ruleSets: rules.sets }),
+    () => ({ ruleSets: pipeline.rules.sets }),
   );
 }

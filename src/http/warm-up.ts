@@ -6,17 +6,14 @@
  *
  * One synthetic patient (no real data; the MRI-confirmed right-hip case of examples/) goes
  * through what a hook call and POST /assessment do, without I/O: the request schema, the
- * patient record, the decision (facts → engine → cards), the card schema, and assessBundle.
+ * patient record, the pipeline's decision (facts → engine → cards), the card schema, and its assessBundle.
  */
 import { CardsResponseSchema } from '../cds-hooks/card.js';
 import { CdsRequestSchema } from '../cds-hooks/request.js';
 import type { ServiceDefinition } from '../cds-hooks/services.js';
-import { assessBundle } from '../engine/index.js';
 import { bundleResources } from '../fhir/bundle.js';
 import { assemblePatientRecord } from '../fhir/patient-record.js';
-import type { LoadedRules } from '../rules/index.js';
-import type { CdsDecider } from './cds-services.js';
-import type { FastifyBaseLogger } from 'fastify';
+import type { CdsDecider, Pipeline } from '../pipeline/index.js';
 
 const PATIENT_ID = 'warm-up-synthetic';
 const searchset = (resources: readonly object[]): object => ({ resourceType: 'Bundle', type: 'searchset', entry: resources.map((resource) => ({ resource })) });
@@ -50,7 +47,7 @@ function syntheticPrefetch(): Record<string, object> {
 }
 
 /** Runs the hook path `rounds` times per patient-view service; returns how long it took (ms). */
-export function warmUp(input: { rules: LoadedRules; decide: CdsDecider; services: readonly ServiceDefinition[]; log: FastifyBaseLogger; rounds?: number }): number {
+export function warmUp(input: { pipeline: Pipeline; decide: CdsDecider; services: readonly ServiceDefinition[]; rounds?: number }): number {
   const start = performance.now();
   const now = new Date('2026-11-21T09:00:00Z');
   const services = input.services.filter((s) => s.hook === 'patient-view');
@@ -66,11 +63,11 @@ export function warmUp(input: { rules: LoadedRules; decide: CdsDecider; services
       if (!request.success || request.data.hook !== 'patient-view') continue;
       const lists = Object.values(body.prefetch).map((v) => ('entry' in v ? bundleResources(v as fhir4.Bundle) : [v as fhir4.FhirResource]));
       const record = assemblePatientRecord(PATIENT_ID, lists);
-      const cards = input.decide({ service, hook: 'patient-view', context: request.data.context, record, draftOrders: [], selections: [], now, log: input.log });
+      const { cards } = input.decide({ service, hook: 'patient-view', context: request.data.context, record, draftOrders: [], selections: [], now });
       CardsResponseSchema.safeParse({ cards });
     }
     const bundle = { resourceType: 'Bundle', type: 'collection', entry: Object.values(syntheticPrefetch()).flatMap((v) => ('entry' in v ? (v as { entry: object[] }).entry : [{ resource: v }])) };
-    assessBundle(bundle, input.rules, '2026-11-21');
+    input.pipeline.assessBundle(bundle, '2026-11-21');
   }
   return performance.now() - start;
 }
