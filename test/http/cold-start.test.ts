@@ -1,9 +1,8 @@
 /**
- * A cold process is warmed before /readyz turns 200 (issue 22 item 5): the first hook call after
- * the first 200 from /readyz costs about what later calls cost, not the compile-everything
- * seconds a cold process once spent under its first burst (the k8s probe timeout is 2 s).
- * The service runs as a fresh child process, so nothing is warm; compared within one run, to
- * the same process's later calls: no wall-clock target.
+ * A cold process is warmed before /readyz turns 200 (issue 22 item 5; src/http/warm-up.ts): the
+ * first hook call after the first 200 from /readyz costs less beyond a later call than it does in
+ * a process without the warm-up. Both are fresh child processes, so nothing is warm; measured as
+ * the service's own durationMs, within one run: no wall-clock target.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -71,11 +70,12 @@ async function firstAndLater(env: Record<string, string>): Promise<{ first: numb
 }
 
 describe('cold start', () => {
-  it('the first hook call after /readyz turns 200 costs little more than the later ones', async () => {
+  it('the first hook call after /readyz turns 200 costs less beyond the later ones than without the warm-up', async () => {
+    const unwarmed = await firstAndLater({ NODE_ENV: 'test' }); // NODE_ENV=test: no warm-up
     const warmed = await firstAndLater({ NODE_ENV: 'development' });
-    // Measured (load average ~10): warmed first 60 ms, later 34 ms; with NODE_ENV=test (no warm-up)
-    // first 104 ms, later 4.6 ms: 22 times, so this bound fails without the warm-up.
-    expect(warmed.first).toBeLessThan(4 * warmed.later + 10);
+    // The first call's cost beyond a later one. Measured (load average ~10, noisy): warmed
+    // 20-70 ms, without the warm-up about 100 ms.
+    expect(warmed.first - warmed.later).toBeLessThan(unwarmed.first - unwarmed.later);
     expect(warmed.first).toBeLessThan(5000); // sanity bound only
   }, 90_000);
 });
