@@ -8,6 +8,7 @@ import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { DestinationStream } from 'pino';
 import { registerSecurity, securityStatus, type SecurityOptions } from './auth/index.js';
 import { registerClinicalRoutes } from './http/clinical-routes.js';
+import { registerConsole } from './http/console.js';
 import { loadRules, type LoadedRules } from './rules/index.js';
 import type { FeedbackItem } from './cds-hooks/feedback.js';
 import { ONFH_SERVICES, type ServiceDefinition } from './cds-hooks/services.js';
@@ -21,6 +22,8 @@ import { registerOpenApi, registerOpenApiRoute } from './http/openapi.js';
 import { warmUp } from './http/warm-up.js';
 import { registerMetrics, setRuleSetVersions } from './metrics/index.js';
 import { createPipeline, type CdsDecider } from './pipeline/index.js';
+import { registerAdminRoutes } from './http/admin-routes.js';
+import { registerDecisionStore, type StoreTuning } from './store/plugin.js';
 
 export type { CdsDecider, CdsDecisionInput } from './pipeline/index.js';
 
@@ -41,6 +44,8 @@ export interface BuildAppOptions {
   readonly warmUp?: boolean;
   /** Feedback after it has been validated and logged (e.g. into a store). */
   readonly onFeedback?: (serviceId: string, feedback: readonly FeedbackItem[]) => void | Promise<void>;
+  /** The decision store (src/store): default on, except NODE_ENV=test; false: off; an object: on, with test tunables. */
+  readonly store?: StoreTuning | false;
 }
 
 const PACKAGE_VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
@@ -77,8 +82,17 @@ export async function buildApp(config: Config, options: BuildAppOptions = {}): P
   const pipeline = createPipeline(rules);
   const services = options.services ?? ONFH_SERVICES;
   const decide = options.decide ?? pipeline.decide;
-  registerCdsServiceRoutes(app, { config, services, pipeline: options.decide === undefined ? pipeline : { decide: options.decide }, now, onFeedback: options.onFeedback });
+  const store = registerDecisionStore(app, config, rules, now, options.store, options.onFeedback);
+  registerCdsServiceRoutes(app, {
+    config,
+    services,
+    pipeline: options.decide === undefined ? pipeline : { decide: options.decide },
+    now,
+    onFeedback: store.onFeedback,
+  });
   registerClinicalRoutes(app, pipeline, now, config.MAX_RESOURCES);
+  registerAdminRoutes(app, config, store.store, now);
+  await registerConsole(app, config, pipeline, now);
   registerOpenApiRoute(app);
   // Before listen, so /readyz turns 200 only once the hook path is compiled (src/http/warm-up.ts).
   if (options.warmUp ?? config.NODE_ENV !== 'test') {
