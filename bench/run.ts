@@ -31,6 +31,7 @@ import {
   patientViewRequest,
 } from './generate.js';
 import { checkCardRules } from '../src/cds-hooks/card.js';
+import { benchRedis } from './redis.js';
 import { storeBench } from './store.js';
 
 const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 10);
@@ -227,6 +228,10 @@ async function main(): Promise<void> {
 
     const memory = await memoryOf(service);
 
+    // REDIS_URL: what the shared jti cache and rate limit add per call (bench/redis.ts).
+    const redisCost = await benchRedis();
+    console.log(`\nREDIS_URL: hook call p50 ${fmt(redisCost.redisP50Ms, 3)} ms with Redis vs ${fmt(redisCost.inProcessP50Ms, 3)} ms in-process: ${fmt(redisCost.addedP50Ms, 3)} ms added; bare PING ${fmt(redisCost.pingP50Ms, 3)} ms; ${fmt(redisCost.writesPerCall, 2)} writes to Redis per call`);
+
     const throughputRatio = aServiceMax.reqPerSec / aFloorMax.reqPerSec;
     // p99 per round, then the median of the rounds: the calibration (floor against floor) showed the
     // pooled p99 of one 10 s run differing 2× between identical servers on this shared machine.
@@ -248,6 +253,8 @@ async function main(): Promise<void> {
         pass: cFloor.p50 <= cLimit && clean(cFloor), informative: true },
       { id: 'c-p50-over-floor', what: `(c) p50 ≤ the floor's p50 + 3 ms (informative)`, value: cService.p50, limit: cFloor.p50 + 3,
         pass: cService.p50 <= cFloor.p50 + 3 && clean(cService) && probes.c.status === 200, informative: true },
+      { id: 'redis-p50-added', what: 'REDIS_URL: p50 added per hook call ≤ 0.3 ms (loopback), in one write', value: redisCost.addedP50Ms, limit: 0.3,
+        pass: redisCost.addedP50Ms <= 0.3 && redisCost.writesPerCall <= 1.05 },
       { id: 'rss', what: 'service RSS after the run < 250 MB', value: memory.rss / 1024 / 1024, limit: 250,
         pass: memory.rss < 250 * 1024 * 1024 },
     ];
@@ -285,6 +292,7 @@ async function main(): Promise<void> {
       },
       ratios: { aThroughput: throughputRatio, aFloorAnsweringCards: aFloorCards.reqPerSec / aFloorPlain.reqPerSec, bThroughput: bServiceMax.reqPerSec / bFloorMax.reqPerSec, cP50OverFloorMs: cService.p50 - cFloor.p50 },
       memory,
+      redis: redisCost,
       store,
       targets,
     };

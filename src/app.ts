@@ -19,6 +19,7 @@ import { registerHealthRoutes } from './http/health.js';
 import { registerJsonBodyParser } from './http/json-body.js';
 import { loggerOptions } from './http/logging.js';
 import { registerOpenApi, registerOpenApiRoute } from './http/openapi.js';
+import { warmUp } from './http/warm-up.js';
 import { registerMetrics, setRuleSetVersions } from './metrics/index.js';
 import { createPipeline, type CdsDecider } from './pipeline/index.js';
 import { registerAdminRoutes } from './http/admin-routes.js';
@@ -39,6 +40,8 @@ export interface BuildAppOptions {
   readonly logStream?: DestinationStream;
   /** The clock handed to the decider (tests pass a fixed date). Default: the system clock. */
   readonly now?: () => Date;
+  /** Run the hook path once before the app is ready (src/http/warm-up.ts). Default: on, except NODE_ENV=test. */
+  readonly warmUp?: boolean;
   /** Feedback after it has been validated and logged (e.g. into a store). */
   readonly onFeedback?: (serviceId: string, feedback: readonly FeedbackItem[]) => void | Promise<void>;
   /** The decision store (src/store): default on, except NODE_ENV=test; false: off; an object: on, with test tunables. */
@@ -77,17 +80,23 @@ export async function buildApp(config: Config, options: BuildAppOptions = {}): P
   const now = options.now ?? (() => new Date());
   registerHealthRoutes(app, () => securityStatus(app));
   const pipeline = createPipeline(rules);
+  const services = options.services ?? ONFH_SERVICES;
+  const decide = options.decide ?? pipeline.decide;
   const store = registerDecisionStore(app, config, rules, now, options.store, options.onFeedback);
   registerCdsServiceRoutes(app, {
     config,
-    services: options.services ?? ONFH_SERVICES,
+    services,
     pipeline: options.decide === undefined ? pipeline : { decide: options.decide },
     now,
     onFeedback: store.onFeedback,
   });
-  registerClinicalRoutes(app, pipeline, now);
+  registerClinicalRoutes(app, pipeline, now, config.MAX_RESOURCES);
   registerAdminRoutes(app, config, store.store, now);
   await registerConsole(app, config, pipeline, now);
   registerOpenApiRoute(app);
+  // Before listen, so /readyz turns 200 only once the hook path is compiled (src/http/warm-up.ts).
+  if (options.warmUp ?? config.NODE_ENV !== 'test') {
+    app.log.info({ event: 'warm-up', durationMs: Math.round(warmUp({ pipeline, decide, services })) }, 'hook path warmed up');
+  }
   return app;
 }

@@ -24,7 +24,8 @@ export const ConfigSchema = z
   .object({
     NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
     PORT: int(0, 65535).default(3000),
-    HOST: z.string().min(1).default('0.0.0.0'),
+    /** Interface to listen on: this machine only unless set (the Dockerfile and k8s set 0.0.0.0). */
+    HOST: z.string().min(1).default('127.0.0.1'),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     RULES_DIR: z.string().min(1).default(BUNDLED_RULES_DIR),
     /** Largest accepted request body, in bytes → 413 above it. */
@@ -48,7 +49,7 @@ export const ConfigSchema = z
     /** The service's external base URL; JWT `aud` must be this + /cds-services/{id}. */
     PUBLIC_BASE_URL: z.url().optional(),
     JWT_CLOCK_SKEW_S: int(0, 3600).default(60),
-    /** AUTH_MODE=none only: FHIR base URLs the service may call (comma-separated; empty = any). */
+    /** AUTH_MODE=none only: FHIR base URLs the service may call (comma-separated; empty = loopback FHIR servers only). */
     FHIR_SERVER_ALLOWLIST: csv.default([]),
     /** Origins allowed by CORS (comma-separated; empty = none). */
     CORS_ORIGINS: csv.default([]),
@@ -64,6 +65,21 @@ export const ConfigSchema = z
       .string()
       .default('false')
       .transform((v): boolean | string => (v === 'true' ? true : v === 'false' ? false : v)),
+    /**
+     * Bearer token of the operator (POST /assessment under AUTH_MODE=jwt, /admin/*); at least
+     * 32 characters, compared in constant time. Unset: no admin access (the admin routes answer 404).
+     */
+    ADMIN_TOKEN: z.string().min(32, 'at least 32 characters (e.g. `openssl rand -hex 32`)').optional(),
+    /**
+     * redis://… shared by the replicas for the JWT jti replay cache and the per-client rate limits.
+     * Unset: each process keeps its own. Redis unreachable: in-process protection until it returns.
+     */
+    REDIS_URL: z
+      .string()
+      .regex(/^rediss?:\/\/[^\s]+$/, 'must be a redis:// or rediss:// URL')
+      .optional(),
+    /** How long a client's cached JWK Set is still used while its key server cannot be reached, in seconds. */
+    JWKS_STALE_MAX_S: int(0, 30 * 86_400).default(86_400),
     /** Server timeouts (slow clients). */
     REQUEST_TIMEOUT_MS: int(1000, 600_000).default(30_000),
     HEADERS_TIMEOUT_MS: int(1000, 600_000).default(10_000),
@@ -81,8 +97,6 @@ export const ConfigSchema = z
     DECISION_RETENTION_DAYS: int(1, 36_500).default(400),
     /** An overridden card stays away this long for that patient (a rule set may set its own overrideQuietDays). */
     OVERRIDE_QUIET_DAYS: int(0, 3650).default(30),
-    /** Bearer token of /admin/*; unset: the admin routes answer 404. */
-    ADMIN_TOKEN: z.string().min(32).optional(),
   })
   .refine((c) => c.NODE_ENV !== 'production' || c.PSEUDONYM_KEY !== undefined, {
     path: ['PSEUDONYM_KEY'],

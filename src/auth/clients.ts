@@ -32,6 +32,13 @@ const fhirServerUrl = z.string().superRefine((value, ctx) => {
   }
 });
 
+const audienceUrl = z.string().superRefine((value, ctx) => {
+  const url = parseHttpUrl(value);
+  if (!url || url.search !== '' || url.hash !== '' || url.username !== '' || !/\/(cds-services\/[^/]+(\/feedback)?|assessment)$/.test(url.pathname)) {
+    ctx.addIssue({ code: 'custom', message: 'must be the absolute URL of one endpoint, ending in /cds-services/{id}, /cds-services/{id}/feedback or /assessment, without query or fragment' });
+  }
+});
+
 /** A public JWK: the fields jose needs are checked when the key set is built; private parts are refused here. */
 const publicJwk = z
   .looseObject({ kty: z.enum(['EC', 'RSA']), kid: z.string().min(1) })
@@ -52,6 +59,14 @@ const ClientSchema = z
     tenants: z.array(z.string().min(1)).min(1, 'list at least one tenant, or leave "tenants" out to accept any').optional(),
     /** FHIR base URLs the service may call (and send this client's access token to). May be empty. */
     fhirServers: z.array(fhirServerUrl),
+    /** This client's own rate limit (else RATE_LIMIT_MAX per RATE_LIMIT_WINDOW_MS), shared by the replicas with REDIS_URL. */
+    rateLimit: z.strictObject({ max: z.number().int().min(1).max(1_000_000), windowS: z.number().int().min(1).max(3600) }).optional(),
+    /**
+     * Extra `aud` values accepted from this client, for a site that registered the service under
+     * another URL. Each is one endpoint's URL and is accepted for the endpoint whose path it ends
+     * with, so a token for one service still cannot be used on another.
+     */
+    audiences: z.array(audienceUrl).default([]),
   })
   .refine((c) => c.jwksUrl !== undefined || c.jwks !== undefined || c.jku.length > 0, {
     message: 'give the client\'s keys: "jwksUrl", "jwks" or a "jku" list',
@@ -81,6 +96,8 @@ export interface TrustedClient {
   readonly jku: readonly string[];
   readonly tenants: readonly string[] | undefined;
   readonly fhirServers: readonly string[];
+  readonly rateLimit: { readonly max: number; readonly windowS: number } | undefined;
+  readonly audiences: readonly string[];
 }
 
 function formatIssues(issues: readonly z.core.$ZodIssue[]): string {
@@ -105,6 +122,8 @@ export function parseClients(json: unknown, source: string): TrustedClient[] {
     jku: c.jku.map((u) => normaliseKeySetUrl(u)).filter((u): u is string => u !== null),
     tenants: c.tenants,
     fhirServers: c.fhirServers.map((u) => normaliseBaseUrl(u)).filter((u): u is string => u !== null),
+    rateLimit: c.rateLimit,
+    audiences: c.audiences,
   }));
 }
 

@@ -6,9 +6,9 @@
  * would let any caller point the service at a host of its choosing (server-side request forgery)
  * or make it hand the access token to a third party. So the URL must be one listed for the
  * authenticated client in CDS_CLIENTS_FILE (AUTH_MODE=jwt), or in FHIR_SERVER_ALLOWLIST
- * (AUTH_MODE=none; empty = any). "The scheme MUST be `https` when production data is exchanged":
+ * (AUTH_MODE=none; empty = loopback servers only). "The scheme MUST be `https` when production data is exchanged":
  * plain http only to a loopback server that is itself listed (or, with an empty allowlist in
- * AUTH_MODE=none, to a loopback server at all).
+ * AUTH_MODE=none, to a loopback server at all: then nothing but loopback servers is called).
  *
  * URLs are compared whole after normalisation (scheme and host case, default port, trailing
  * slash): never by prefix, so https://ehr.example.org.evil.com is not https://ehr.example.org.
@@ -29,8 +29,10 @@ export function fhirServerRefusal(request: FastifyRequest, fhirServer: string, c
   if (url.protocol !== 'https:' && !isLoopbackHost(url)) return 'fhirServer must use https';
 
   if (config.AUTH_MODE === 'none') {
+    // No caller is authenticated: an empty allowlist means this machine's own FHIR servers only,
+    // so an open port cannot be turned into a fetcher of any https URL with a token of the caller's choosing.
     const allowlist = config.FHIR_SERVER_ALLOWLIST.map((u) => normaliseBaseUrl(u));
-    if (allowlist.length === 0) return null;
+    if (allowlist.length === 0) return isLoopbackHost(url) ? null : 'fhirServer is not a loopback server and FHIR_SERVER_ALLOWLIST is empty';
     return allowlist.includes(normalised) ? null : 'fhirServer is not in FHIR_SERVER_ALLOWLIST';
   }
 

@@ -6,9 +6,10 @@
  *   1. security headers (helmet, built once), CORS (@fastify/cors, answers preflights itself), so
  *      that every answer below carries them;
  *   2. load shedding (@fastify/under-pressure) → 503 + Retry-After, before any real work;
- *   3. authenticate: verify the JWT of a hook or feedback call, then apply the rate limit keyed
- *      by the verified `iss` (else the IP, so failed attempts are limited too) → 429, then
- *      refuse a failed authentication → 401.
+ *   3. authenticate (src/auth/authenticate.ts): verify the JWT of a hook, feedback or
+ *      assessment call (or the admin token on POST /assessment), reserve its jti and apply the
+ *      rate limit keyed by the verified `iss` (else the IP, so failed attempts are limited too)
+ *      in one round trip to the shared state → 429, then refuse a failed authentication → 401.
  * Discovery (GET /cds-services) stays open: it lists services and prefetch templates, no
  * patient data (CDS Hooks 2.0 "Trusting CDS Clients": "CDS Services SHOULD require
  * authentication if invoking the service poses any risk of exposing sensitive data").
@@ -22,9 +23,11 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { importJWK, type FetchImplementation, type JWK } from 'jose';
 import { ConfigError, type Config } from '../config.js';
+import { registerAuthentication, outcome, pathOf, OPERATIONAL_PATHS } from './authenticate.js';
 import { loadClientsFile, type TrustedClient } from './clients.js';
 import { createVerifier, type AuthenticatedClient, type CdsClientVerifier } from './jwt.js';
-import { isAllowedScheme, normaliseBaseUrl, parseHttpUrl } from './urls.js';
+import { createSharedState, type SharedState, type SharedStateStatus } from './shared-state.js';
+import { isAllowedScheme, isLoopbackHost, normaliseBaseUrl, parseHttpUrl } from './urls.js';
 
 export { fhirServerRefusal, isWithinFhirServer } from './fhir-guard.js';
 
@@ -36,6 +39,8 @@ declare module 'fastify' {
   interface FastifyInstance {
     authMode: 'jwt' | 'none';
     onfhSecurity: SecurityStatus;
+    /** Redis up/down/off and the calls protected in-process meanwhile (/metrics). */
+    onfhSharedState: () => SharedStateStatus;
   }
 }
 
@@ -59,7 +64,7 @@ export interface SecurityOptions {
   readonly jwksTimeoutMs?: number;
   /** After a failed JWK Set fetch, how long before that URL is tried again (default 10 s). */
   readonly jwksFailureBackoffMs?: number;
-  /** Most JWT ids remembered for replay detection (default 100 000; when full, new tokens get 401). */
+  /** Most JWT ids remembered per issuer for replay detection (default 100 000; when full, that issuer's new tokens get 401). */
   readonly replayCacheSize?: number;
   /** fetch used for JWK Sets. */
   readonly fetch?: FetchImplementation;
@@ -69,31 +74,6 @@ export interface SecurityOptions {
 
 /** Seconds a shed client is told to wait. */
 const RETRY_AFTER_S = 5;
-/** Probes and scrapes: never shed (a shed liveness probe restarts a busy pod) nor rate-limited. */
-const OPERATIONAL_PATHS: ReadonlySet<string> = new Set(['/healthz', '/readyz', '/metrics']);
-
-/** A FHIR OperationOutcome with one issue and nothing else: no detail of why. */
-function outcome(code: 'login' | 'throttled' | 'transient', text: string): Record<string, unknown> {
-  return { resourceType: 'OperationOutcome', issue: [{ severity: 'error', code, details: { text } }] };
-}
-
-/** The request path without query, repeated or trailing slashes. */
-function pathOf(url: string): string {
-  const q = url.indexOf('?');
-  const raw = q === -1 ? url : url.slice(0, q);
-  return raw.replace(/\/{2,}/g, '/').replace(/(.)\/+$/, '$1');
-}
-
-/**
- * Hook and feedback calls: everything below /cds-services/ (deny by default), by the raw path
- * or by the matched route pattern. Discovery is /cds-services itself. Preflights carry no
- * Authorization header (CORS) and are answered by @fastify/cors.
- */
-function needsClientJwt(request: FastifyRequest, path: string): boolean {
-  if (request.method === 'OPTIONS') return false;
-  const route = request.routeOptions.url;
-  return path.toLowerCase().startsWith('/cds-services/') || (route !== undefined && route.startsWith('/cds-services/'));
-}
 
 /** Checks inline keys import now, so a bad key stops the start instead of failing every call. */
 async function checkInlineKeys(clients: readonly TrustedClient[], source: string): Promise<void> {
@@ -127,17 +107,27 @@ function checkUrls(config: Config, warnings: string[]): void {
   }
 }
 
+function listensOnLoopbackOnly(host: string): boolean {
+  const href = `http://${host.includes(':') && !host.startsWith('[') ? `[${host}]` : host}/`;
+  return URL.canParse(href) && isLoopbackHost(new URL(href));
+}
+
 interface PluginOptions {
   readonly config: Config;
   readonly verifier: CdsClientVerifier | null;
+  readonly shared: SharedState;
   readonly status: SecurityStatus;
   readonly options: SecurityOptions;
 }
 
-async function security(app: FastifyInstance, { config, verifier, status, options }: PluginOptions): Promise<void> {
+async function security(app: FastifyInstance, { config, verifier, shared, status, options }: PluginOptions): Promise<void> {
   app.decorateRequest('cdsClient', null);
   app.decorate('authMode', status.authMode);
   app.decorate('onfhSecurity', status);
+  app.decorate('onfhSharedState', () => shared.status());
+  app.addHook('onClose', async () => {
+    await shared.close();
+  });
 
   // A JSON API: no content may be rendered, framed or scripted from it.
   // helmet's middleware is built once here: @fastify/helmet rebuilt it on every request (about 2 %
@@ -180,52 +170,15 @@ async function security(app: FastifyInstance, { config, verifier, status, option
   });
 
   // global: false → no per-route hook; the limiter runs inside authenticate, after the JWT is verified.
+  // A client listed with its own rateLimit gets that; every other caller the RATE_LIMIT_* defaults.
   await app.register(rateLimit, {
     global: false,
-    max: config.RATE_LIMIT_MAX,
-    timeWindow: config.RATE_LIMIT_WINDOW_MS,
-    keyGenerator: (request) => (request.cdsClient ? `iss:${request.cdsClient.iss}` : `ip:${request.ip}`),
+    max: (request) => request.cdsClient?.rateLimit?.max ?? config.RATE_LIMIT_MAX,
+    timeWindow: (request) => (request.cdsClient?.rateLimit ? request.cdsClient.rateLimit.windowS * 1000 : config.RATE_LIMIT_WINDOW_MS),
+    keyGenerator: (request) => (request.cdsClient ? `iss:${request.cdsClient.iss}` : request.adminAuthenticated ? 'admin' : `ip:${request.ip}`),
+    store: shared.RateLimitStore,
   });
-  const limit = app.rateLimit();
-
-  app.addHook('onRequest', async function authenticate(request, reply) {
-    const path = pathOf(request.url);
-    let refused: { reason: string; detail?: string; claimedIss?: string; kid?: string; alg?: string } | undefined;
-
-    if (verifier && needsClientJwt(request, path)) {
-      // "aud ... MUST be the URL of the CDS Service endpoint being invoked" (CDS Hooks 2.0 "Trusting CDS Clients").
-      const result = await verifier.verify(request.headers.authorization, `${config.PUBLIC_BASE_URL}${path}`);
-      if (result.ok) {
-        request.cdsClient = result.client;
-        // Every later line about this request names the client: iss, tenant and jti may be
-        // logged (best practices, Security, CDS Services, JWT); the JWT never is.
-        const log = request.log.child({ cdsClient: { iss: result.client.iss, tenant: result.client.tenant, jti: result.client.jti } });
-        request.log = log;
-        reply.log = log;
-        log.debug('CDS client authenticated');
-      } else {
-        refused = { reason: result.reason, detail: result.detail, claimedIss: result.claimedIss, kid: result.kid, alg: result.alg };
-      }
-    }
-
-    if (!OPERATIONAL_PATHS.has(path) && request.method !== 'OPTIONS') {
-      try {
-        await limit.call(app, request, reply); // the handler ignores `this`
-      } catch (err) {
-        if ((err as { statusCode?: number }).statusCode !== 429) throw err;
-        request.log.warn({ rateLimitKey: request.cdsClient ? request.cdsClient.iss : 'ip' }, 'rate limit exceeded: answered 429');
-        return reply.code(429).send(outcome('throttled', 'Too Many Requests'));
-      }
-    }
-
-    if (refused) {
-      // A key server that cannot be reached or a full replay cache is the service's problem, not the caller's.
-      const level = refused.reason === 'jwks-unavailable' || refused.reason === 'replay-cache-full' ? 'error' : 'warn';
-      request.log[level]({ auth: refused }, 'CDS client authentication failed: answered 401');
-      return reply.code(401).header('www-authenticate', 'Bearer').send(outcome('login', 'Unauthorized'));
-    }
-    return undefined;
-  });
+  registerAuthentication(app, { config, verifier, shared, limit: app.rateLimit(), now: options.now ?? Date.now });
 
   // Cards and assessments are about a patient: no cache may keep them.
   app.addHook('onSend', async (_request, reply, payload) => {
@@ -257,17 +210,24 @@ export async function registerSecurity(app: FastifyInstance, config: Config, opt
       jwksCacheMaxAgeMs: options.jwksCacheMaxAgeMs ?? 600_000,
       jwksTimeoutMs: options.jwksTimeoutMs ?? 3_000,
       jwksFailureBackoffMs: options.jwksFailureBackoffMs ?? 10_000,
-      replayCacheSize: options.replayCacheSize ?? 100_000,
+      jwksStaleMaxMs: config.JWKS_STALE_MAX_S * 1000,
       ...(options.fetch ? { fetch: options.fetch } : {}),
     });
   } else {
     warnings.push('AUTH_MODE=none: CDS client JWTs are NOT checked and every caller is trusted; use only for development and tests');
     if (config.CDS_CLIENTS_FILE !== undefined) warnings.push('CDS_CLIENTS_FILE is ignored with AUTH_MODE=none');
+    if (!listensOnLoopbackOnly(config.HOST)) {
+      warnings.push(`AUTH_MODE=none and HOST=${config.HOST}: callers from other machines are trusted without any check`);
+    }
   }
 
+  const shared = await createSharedState({ redisUrl: config.REDIS_URL, replayCacheSizePerIssuer: options.replayCacheSize ?? 100_000, log: app.log });
   const status: SecurityStatus = { authMode: config.AUTH_MODE, trustedClients: verifier?.clientCount ?? 0, warnings };
-  await app.register(fp(security, { name: 'onfh-security', fastify: '5.x' }), { config, verifier, status, options });
+  await app.register(fp(security, { name: 'onfh-security', fastify: '5.x' }), { config, verifier, shared, status, options });
   for (const warning of warnings) app.log.warn({ security: status.authMode }, warning);
+  if (!verifier && config.FHIR_SERVER_ALLOWLIST.length === 0) {
+    app.log.info({ security: 'none' }, 'FHIR_SERVER_ALLOWLIST empty: hook calls may name FHIR servers on this machine only (list a remote one to call it)');
+  }
   if (verifier) app.log.info({ trustedClients: status.trustedClients, publicBaseUrl: config.PUBLIC_BASE_URL }, 'CDS client JWT authentication on');
 }
 

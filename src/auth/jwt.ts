@@ -17,21 +17,17 @@
  */
 import {
   createLocalJWKSet,
-  createRemoteJWKSet,
-  customFetch,
   decodeJwt,
   decodeProtectedHeader,
   errors,
   jwtVerify,
   type FetchImplementation,
-  type FlattenedJWSInput,
   type JSONWebKeySet,
   type JWSHeaderParameters,
   type JWTPayload,
-  type CryptoKey,
 } from 'jose';
 import type { TrustedClient } from './clients.js';
-import { ReplayCache } from './replay-cache.js';
+import { RemoteKeySet, type KeyResolver } from './key-sets.js';
 import { normaliseKeySetUrl } from './urls.js';
 
 /** "JWT Signing Algorithm": ES384 and RS384 are RECOMMENDED; none and HMAC SHALL NOT be used. */
@@ -46,8 +42,6 @@ export const MAX_TOKEN_AGE_S = 3600;
 /** Longer than any sane compact JWS; refused before any parsing. */
 const MAX_TOKEN_CHARS = 16_384;
 const MAX_JTI_CHARS = 256;
-/** A JWK Set larger than this is refused (a trusted URL, but a broken server can still send junk). */
-const MAX_JWKS_BYTES = 256 * 1024;
 
 /** Why a call was refused: logged, never sent to the caller. */
 export type AuthFailureReason =
@@ -82,6 +76,10 @@ export interface AuthenticatedClient {
   readonly jti: string;
   /** Normalised FHIR base URLs this client's requests may make the service call. */
   readonly fhirServers: readonly string[];
+  /** Its own rate limit from CDS_CLIENTS_FILE, if any. */
+  readonly rateLimit: { readonly max: number; readonly windowS: number } | undefined;
+  /** Past this instant (ms, the verifier's clock) the token fails the exp or age check: its jti need not be remembered longer. */
+  readonly replayUntilMs: number;
 }
 
 export type Verification =
@@ -99,43 +97,18 @@ export type Verification =
 
 export interface VerifierOptions {
   readonly clockSkewS: number;
-  /** Current time in ms (tests inject a clock). Used for claim checks and the replay cache. */
+  /** Current time in ms (tests inject a clock). Used for claim checks and the key-set ages. */
   readonly now: () => number;
-  /** jose cooldownDuration: after a successful JWK Set fetch, an unknown kid refetches only after this. */
+  /** After a JWK Set fetch, an unknown kid refetches only after this. */
   readonly jwksCooldownMs: number;
-  /** jose cacheMaxAge: cached keys are refetched after this. */
+  /** Cached keys are refetched after this (and kept in use if that fails). */
   readonly jwksCacheMaxAgeMs: number;
   readonly jwksTimeoutMs: number;
-  /** After a failed JWK Set fetch, no new fetch of that URL for this long (jose does not rate-limit failures). */
+  /** After a failed JWK Set fetch, no new fetch of that URL for this long. */
   readonly jwksFailureBackoffMs: number;
-  readonly replayCacheSize: number;
+  /** JWKS_STALE_MAX_S in ms: the last good keys are used this long after their fetch while fetches fail. */
+  readonly jwksStaleMaxMs: number;
   readonly fetch?: FetchImplementation;
-}
-
-type KeyResolver = (header: JWSHeaderParameters, token: FlattenedJWSInput) => Promise<CryptoKey>;
-
-/** Wraps fetch for one JWK Set URL: size cap, and no refetch storm while the URL is failing. */
-function guardedFetch(options: VerifierOptions): FetchImplementation {
-  let lastFailureMs = Number.NEGATIVE_INFINITY;
-  const doFetch: FetchImplementation = options.fetch ?? ((url, init) => fetch(url, init));
-  return async (url, init) => {
-    if (Date.now() - lastFailureMs < options.jwksFailureBackoffMs) {
-      throw new Error('JWK Set fetch skipped: the last attempt failed moments ago');
-    }
-    try {
-      const response = await doFetch(url, init);
-      if (response.status !== 200) {
-        lastFailureMs = Date.now();
-        return response;
-      }
-      const body = await response.arrayBuffer();
-      if (body.byteLength > MAX_JWKS_BYTES) throw new Error(`JWK Set larger than ${MAX_JWKS_BYTES} bytes`);
-      return new Response(body, { status: 200, headers: { 'content-type': 'application/json' } });
-    } catch (err) {
-      lastFailureMs = Date.now();
-      throw err;
-    }
-  };
 }
 
 function failure(reason: AuthFailureReason, extra: Omit<Extract<Verification, { ok: false }>, 'ok' | 'reason'> = {}): Verification {
@@ -180,25 +153,32 @@ function bearerToken(authorization: string | undefined): { token: string } | { r
 }
 
 export interface CdsClientVerifier {
-  verify(authorization: string | undefined, audience: string): Promise<Verification>;
+  /**
+   * Checks everything but the jti's freshness (the caller reserves it: src/auth/replay-cache.ts).
+   * `endpoint` is the URL invoked (PUBLIC_BASE_URL + path), `path` its path: a client's extra
+   * `audiences` count for the endpoint whose path they end with.
+   */
+  verify(authorization: string | undefined, endpoint: string, path: string): Promise<Verification>;
   readonly clientCount: number;
 }
 
 export function createVerifier(clients: readonly TrustedClient[], options: VerifierOptions): CdsClientVerifier {
   const byIss = new Map(clients.map((c) => [c.iss, c]));
-  const replay = new ReplayCache(options.replayCacheSize);
 
   // One cached remote key set per URL, shared by the clients that name it.
   const remoteSets = new Map<string, KeyResolver>();
   const remoteSet = (href: string): KeyResolver => {
     let set = remoteSets.get(href);
     if (!set) {
-      set = createRemoteJWKSet(new URL(href), {
-        cooldownDuration: options.jwksCooldownMs,
-        cacheMaxAge: options.jwksCacheMaxAgeMs,
-        timeoutDuration: options.jwksTimeoutMs,
-        [customFetch]: guardedFetch(options),
-      });
+      set = new RemoteKeySet(href, {
+        cooldownMs: options.jwksCooldownMs,
+        cacheMaxAgeMs: options.jwksCacheMaxAgeMs,
+        timeoutMs: options.jwksTimeoutMs,
+        failureBackoffMs: options.jwksFailureBackoffMs,
+        staleMaxMs: options.jwksStaleMaxMs,
+        now: options.now,
+        fetch: options.fetch,
+      }).resolve;
       remoteSets.set(href, set);
     }
     return set;
@@ -211,7 +191,7 @@ export function createVerifier(clients: readonly TrustedClient[], options: Verif
   const defaultKeys = (c: TrustedClient): KeyResolver | undefined =>
     localSets.get(c.iss) ?? (c.jwksUrl === undefined ? undefined : remoteSet(c.jwksUrl));
 
-  async function verify(authorization: string | undefined, audience: string): Promise<Verification> {
+  async function verify(authorization: string | undefined, endpoint: string, path: string): Promise<Verification> {
     const bearer = bearerToken(authorization);
     if ('reason' in bearer) return failure(bearer.reason);
     const { token } = bearer;
@@ -256,7 +236,7 @@ export function createVerifier(clients: readonly TrustedClient[], options: Verif
       ({ payload } = await jwtVerify(token, keys, {
         algorithms: [...ACCEPTED_ALGORITHMS],
         issuer: client.iss,
-        audience,
+        audience: [endpoint, ...client.audiences.filter((a) => a.replace(/\/+$/, '').endsWith(path))],
         requiredClaims: ['iss', 'aud', 'exp', 'iat', 'jti'],
         clockTolerance: options.clockSkewS,
         maxTokenAge: MAX_TOKEN_AGE_S,
@@ -275,15 +255,10 @@ export function createVerifier(clients: readonly TrustedClient[], options: Verif
     // jose has checked exp and iat are numbers. Past this instant the token fails the exp or the
     // age check anyway, so its jti need not be remembered longer.
     const lastValidS = Math.min(exp ?? Number.POSITIVE_INFINITY, (iat ?? 0) + MAX_TOKEN_AGE_S) + options.clockSkewS;
-    switch (replay.remember(client.iss, jti, lastValidS * 1000, nowMs)) {
-      case 'replay':
-        return failure('replayed-jti', seen);
-      case 'full':
-        return failure('replay-cache-full', seen);
-      case 'fresh':
-        break;
-    }
-    return { ok: true, client: { iss: client.iss, tenant, jti, fhirServers: client.fhirServers } };
+    return {
+      ok: true,
+      client: { iss: client.iss, tenant, jti, fhirServers: client.fhirServers, rateLimit: client.rateLimit, replayUntilMs: lastValidS * 1000 },
+    };
   }
 
   return { verify, clientCount: clients.length };

@@ -130,11 +130,19 @@ export function registerCdsServiceRoutes(app: FastifyInstance, options: CdsRoute
           done();
           return;
         }
-        const { hook, hookInstance } = body as { hook?: unknown; hookInstance?: unknown };
+        const { hook, hookInstance, prefetch } = body as { hook?: unknown; hookInstance?: unknown; prefetch?: unknown };
         if (typeof hookInstance === 'string' && UUID.test(hookInstance)) call.hookInstance = hookInstance;
         // A service answers one hook (CDS Hooks 2.0 Discovery: `hook` of the service).
         if (hook !== call.service.hook) {
           done(badRequest(`hook: service '${call.service.id}' is invoked on the '${call.service.hook}' hook`, 'hook'));
+          return;
+        }
+        // Only the keys of the service's discovery, checked before the schema walks them: the
+        // first unknown key ends it, so 200 000 extra keys cost their parse and nothing more.
+        const unknownKey = typeof prefetch === 'object' && prefetch !== null ? firstUnknownKey(prefetch, call.service.prefetch) : undefined;
+        if (unknownKey !== undefined) {
+          const known = Object.keys(call.service.prefetch).join(', ');
+          done(badRequest(`prefetch.${unknownKey.slice(0, 100)}: not a prefetch key of service '${call.service.id}' (its keys: ${known})`, `prefetch.${unknownKey.slice(0, 100)}`));
           return;
         }
         done();
@@ -228,6 +236,11 @@ export function registerCdsServiceRoutes(app: FastifyInstance, options: CdsRoute
       return {};
     },
   );
+}
+
+function firstUnknownKey(prefetch: object, templates: Readonly<Record<string, string>>): string | undefined {
+  for (const key in prefetch) if (!Object.hasOwn(templates, key)) return key;
+  return undefined;
 }
 
 /** One line per hook call: service, hookInstance, status, duration, cards; never patient data. */

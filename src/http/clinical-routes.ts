@@ -6,6 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { AssessmentSchema } from '../engine/assessment-schema.js';
 import { RULE_STATUSES } from '../vocabulary/index.js';
+import { countResources } from '../fhir/bundle.js';
 import { badRequest } from '../fhir/operation-outcome.js';
 import { evaluationDate, type Pipeline } from '../pipeline/index.js';
 import { outcomeResponse } from './errors.js';
@@ -33,7 +34,8 @@ export const RuleSetInfoSchema = z.object({
 
 const RuleSetsSchema = z.object({ ruleSets: z.array(RuleSetInfoSchema) });
 
-export function registerClinicalRoutes(app: FastifyInstance, pipeline: Pipeline, now: () => Date): void {
+/** `maxResources`: MAX_RESOURCES, the most Bundle entries accepted (→ 400 above it, as for a hook call). */
+export function registerClinicalRoutes(app: FastifyInstance, pipeline: Pipeline, now: () => Date, maxResources = Number.POSITIVE_INFINITY): void {
   app.post<{ Querystring: z.infer<typeof AssessmentQuerySchema>; Body: unknown }>(
     '/assessment',
     {
@@ -43,20 +45,22 @@ export function registerClinicalRoutes(app: FastifyInstance, pipeline: Pipeline,
         querystring: AssessmentQuerySchema,
         response: {
           200: responseSchema(AssessmentSchema, 'The Assessment'),
-          400: outcomeResponse('Not a Bundle, several patients, or a bad `now`; the issue text says which'),
+          400: outcomeResponse('Not a Bundle, several patients, more than MAX_RESOURCES entries, or a bad `now`; the issue text says which'),
+          401: outcomeResponse('AUTH_MODE=jwt: no valid client JWT (aud PUBLIC_BASE_URL/assessment) nor the admin token; the body says only "Unauthorized"'),
           413: outcomeResponse('Body larger than BODY_LIMIT_BYTES'),
+          429: outcomeResponse('Rate limit of this caller exceeded; see Retry-After'),
         },
       },
       validatorCompiler: zodValidatorCompiler,
     },
     (request) => {
       const at = request.query.now ?? evaluationDate(now());
+      const resources = countResources(request.body);
+      if (resources > maxResources) throw badRequest(`body: the Bundle holds ${resources} entries; at most ${maxResources} (MAX_RESOURCES) are accepted`, 'body');
       const result = pipeline.assessBundle(request.body, at);
       if (!result.ok) throw badRequest(`body: ${result.error}`, 'body');
-      request.log.info(
-        { event: 'assessment', patientId: result.assessment.patientId, inScope: result.assessment.inScope, hips: result.assessment.hips.length },
-        'assessment',
-      );
+      // No patient id: the log is not a place for patient data (design.md section 8).
+      request.log.info({ event: 'assessment', inScope: result.assessment.inScope, hips: result.assessment.hips.length }, 'assessment');
       return result.assessment;
     },
   );

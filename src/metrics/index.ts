@@ -169,6 +169,32 @@ export function registerMetrics(app: FastifyInstance, config: Config): Promise<v
     registers: [appRegistry],
   });
   const processRegistry = getProcessMetrics().registry;
+  // Shared state (src/auth/shared-state.ts): read when scraped, so the values are the live ones.
+  if (app.hasDecorator('onfhSharedState')) {
+    new Gauge({
+      name: 'onfh_redis_up',
+      help: 'With REDIS_URL: 1 while Redis answers, 0 while the replay cache and rate limits are kept in this process. Absent without REDIS_URL.',
+      registers: [appRegistry],
+      collect() {
+        const { redis } = app.onfhSharedState();
+        if (redis === 'off') this.reset();
+        else this.set(redis === 'up' ? 1 : 0);
+      },
+    });
+    new Counter({
+      name: 'onfh_redis_fallback_total',
+      help: 'Calls whose jti check (replay) or rate limit (rate_limit) was made in this process because Redis was unavailable.',
+      labelNames: ['protection'],
+      registers: [appRegistry],
+      collect() {
+        // The shared state keeps the counts; copied here at each scrape.
+        const { fallbacks } = app.onfhSharedState();
+        this.reset();
+        this.inc({ protection: 'replay' }, fallbacks.replay);
+        this.inc({ protection: 'rate_limit' }, fallbacks.rateLimit);
+      },
+    });
+  }
 
   app.addHook('onResponse', (request: FastifyRequest, reply: FastifyReply, done: () => void) => {
     const labels = {

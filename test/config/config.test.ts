@@ -6,7 +6,7 @@ describe('loadConfig', () => {
   it('gives the documented defaults when the environment is empty', () => {
     const c = loadConfig({});
     expect(c.PORT).toBe(3000);
-    expect(c.HOST).toBe('0.0.0.0');
+    expect(c.HOST).toBe('127.0.0.1');
     expect(c.BODY_LIMIT_BYTES).toBe(5 * 1024 * 1024);
     expect(c.FHIR_TIMEOUT_MS).toBe(2000);
     expect(c.RULES_DIR).toBe(BUNDLED_RULES_DIR);

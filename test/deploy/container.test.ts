@@ -22,18 +22,18 @@ const inStage = (stage: number, keyword: string): Instruction[] =>
   instructions.filter((i) => i.stage === stage && i.keyword === keyword);
 const runtime = (keyword: string): Instruction[] => inStage(lastStage, keyword);
 
-/** A Node 20 slim image pinned by exact version tag and by digest. */
-const PINNED_NODE_20_SLIM = /^node:20\.\d+\.\d+-(bookworm-)?slim@sha256:[0-9a-f]{64}$/;
+/** A Node 24 LTS slim image by exact version tag; a site adds the digest (Dockerfile, docs/deployment.md). */
+const PINNED_NODE_24_SLIM = /^node:24\.\d+\.\d+-(bookworm-)?slim(@sha256:[0-9a-f]{64})?$/;
 
 describe('Dockerfile', () => {
-  it('is multi-stage: a build stage and a runtime stage, both on a pinned node 20 slim base', () => {
+  it('is multi-stage: a build stage and a runtime stage, both on a pinned node 24 slim base', () => {
     expect(froms.length).toBeGreaterThanOrEqual(2);
     const stageNames: string[] = [];
     for (const from of froms) {
       const m = /^(?:--platform=\S+\s+)?(\S+)(?:\s+AS\s+(\S+))?$/i.exec(from.args);
       expect(m, `FROM ${from.args}`).not.toBeNull();
       const image = expandArgs(m?.[1] ?? '', args);
-      if (!stageNames.includes(image)) expect(image, `FROM ${from.args}`).toMatch(PINNED_NODE_20_SLIM);
+      if (!stageNames.includes(image)) expect(image, `FROM ${from.args}`).toMatch(PINNED_NODE_24_SLIM);
       expect(image).not.toMatch(/:latest\b/);
       if (m?.[2]) stageNames.push(m[2]);
     }

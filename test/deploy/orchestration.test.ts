@@ -14,7 +14,7 @@ import { z } from 'zod';
 import { BUNDLED_RULES_DIR, loadConfig } from '../../src/config.js';
 import { parseDockerfile, readRepoFile, repoPath, yamlDocuments, ROOT } from './support.js';
 
-const NODE_DIGEST_PINNED = /^node:20\.\d+\.\d+-(bookworm-)?slim@sha256:[0-9a-f]{64}$/;
+const NODE_DIGEST_PINNED = /^node:24\.\d+\.\d+-(bookworm-)?slim(@sha256:[0-9a-f]{64})?$/;
 const dockerfileNodeImage = parseDockerfile(readRepoFile('Dockerfile')).args.NODE_IMAGE;
 
 /** An image reference with an explicit tag (not latest) or a digest. */
@@ -69,7 +69,7 @@ describe('docker/compose.yaml', () => {
     expect(svc('onfh-cds').depends_on?.postgres?.condition).toBe('service_healthy');
   });
 
-  it('pins every image: HAPI by release tag, the loader on the Dockerfile base image by digest', () => {
+  it('pins every image: HAPI by release tag, the loader on the Dockerfile base image (exact tag; the site adds the digest)', () => {
     for (const [name, s] of Object.entries(compose.services)) {
       if (s.image !== undefined || s.build === undefined) expectPinned(s.image);
       expect(s.image ?? '', name).not.toMatch(/latest/);
@@ -234,13 +234,16 @@ const manifests = kustomization.resources.flatMap((file) => yamlDocuments(`${K8S
 const ofKind = <T extends z.ZodType>(kind: string, schema: T): z.output<T>[] =>
   manifests.filter((m) => (m as { kind?: unknown }).kind === kind).map((m) => schema.parse(m));
 
-const deployment = ofKind('Deployment', DeploymentSchema)[0];
+// The service's own Deployment (redis.yaml has Redis's); undefined in the type, so each test says which field is missing.
+const deployment = DeploymentSchema.safeParse(
+  manifests.find((m) => (m as { kind?: unknown }).kind === 'Deployment' && (m as { metadata?: { name?: unknown } }).metadata?.name === 'onfh-cds'),
+).data;
 const pod = deployment?.spec.template.spec;
 const container = pod?.containers[0];
 const envOf = (name: string) => container?.env.find((e) => e.name === name)?.value;
 /** The container's environment as the config sees it; a value from a Secret stands in as a 32-character placeholder. */
 const envValues = () =>
-  Object.fromEntries((container?.env ?? []).map((e) => [e.name, e.value ?? ('valueFrom' in e ? (e.name === 'DATABASE_URL' ? 'postgres://secret' : 's'.repeat(32)) : undefined)]));
+  Object.fromEntries((container?.env ?? []).map((e) => [e.name, e.value ?? ('valueFrom' in e ? (e.name === 'DATABASE_URL' ? 'postgres://secret' : e.name === 'REDIS_URL' ? 'redis://secret' : 's'.repeat(32)) : undefined)]));
 const configMaps = ofKind('ConfigMap', ConfigMapSchema);
 const configMapMountedAt = (path: string) => {
   const mount = container?.volumeMounts.find((m) => m.mountPath === path);
@@ -253,7 +256,7 @@ const matches = (selector: Record<string, string>, labels: Record<string, string
 describe('docker/k8s', () => {
   it('lists every manifest in kustomization.yaml, each parsing, with the expected kinds', () => {
     const kinds = manifests.map((m) => (m as { kind?: unknown }).kind).sort();
-    expect(kinds).toEqual(['ConfigMap', 'ConfigMap', 'Deployment', 'HorizontalPodAutoscaler', 'PodDisruptionBudget', 'Service']);
+    expect(kinds).toEqual(['ConfigMap', 'ConfigMap', 'Deployment', 'Deployment', 'HorizontalPodAutoscaler', 'NetworkPolicy', 'PodDisruptionBudget', 'Service', 'Service']);
   });
 
   it('Deployment: 2 replicas of a pinned image with requests and limits', () => {
@@ -317,6 +320,14 @@ describe('docker/k8s', () => {
     expect(configMapMountedAt(dir)?.data[key]).toBeDefined();
   });
 
+  it('Deployment: REDIS_URL (required) and ADMIN_TOKEN (optional) come from the Secret; only the service pods reach Redis', () => {
+    const fromSecret = (name: string) => (container?.env.find((e) => e.name === name) as { valueFrom?: { secretKeyRef?: { name: string; key: string; optional?: boolean } } } | undefined)?.valueFrom?.secretKeyRef;
+    expect(fromSecret('REDIS_URL')).toEqual({ name: 'onfh-cds-secrets', key: 'REDIS_URL' });
+    expect(fromSecret('ADMIN_TOKEN')).toEqual({ name: 'onfh-cds-secrets', key: 'ADMIN_TOKEN', optional: true });
+    const policy = manifests.find((m) => (m as { kind?: unknown }).kind === 'NetworkPolicy') as { spec: { ingress: { from: { podSelector: { matchLabels: Record<string, string> } }[] }[] } };
+    expect(matches(policy.spec.ingress[0]?.from[0]?.podSelector.matchLabels ?? {}, deployment?.spec.template.metadata.labels ?? {})).toBe(true);
+  });
+
   it('Service: selects the pods and targets the container port', () => {
     const service = ofKind('Service', ServiceSchema)[0];
     expect(matches(service?.spec.selector ?? {}, deployment?.spec.template.metadata.labels ?? {})).toBe(true);
@@ -355,11 +366,11 @@ describe('docker/k8s', () => {
 
 const kubectl = spawnSync('kubectl', ['version', '--client'], { encoding: 'utf8' }).status === 0;
 describe.skipIf(!kubectl)('docker/k8s with kubectl (when installed)', () => {
-  it('builds with kustomize into the same six objects', () => {
+  it('builds with kustomize into the same nine objects', () => {
     const built = spawnSync('kubectl', ['kustomize', repoPath(K8S)], { encoding: 'utf8', timeout: 60_000 });
     expect(built.status, built.stderr).toBe(0);
     const kinds = built.stdout.split(/^---$/m).map((doc) => (parseYaml(doc) as { kind?: string } | null)?.kind);
-    expect(kinds.sort()).toEqual(['ConfigMap', 'ConfigMap', 'Deployment', 'HorizontalPodAutoscaler', 'PodDisruptionBudget', 'Service']);
+    expect(kinds.sort()).toEqual(['ConfigMap', 'ConfigMap', 'Deployment', 'Deployment', 'HorizontalPodAutoscaler', 'NetworkPolicy', 'PodDisruptionBudget', 'Service', 'Service']);
   });
 });
 

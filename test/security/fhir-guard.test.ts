@@ -108,10 +108,11 @@ describe('fhirServerRefusal, AUTH_MODE=jwt', () => {
 describe('fhirServerRefusal, AUTH_MODE=none', () => {
   const anonymous = { cdsClient: null } as unknown as FastifyRequest;
 
-  it('an empty FHIR_SERVER_ALLOWLIST allows any https server and loopback http, never remote http', () => {
+  it('an empty FHIR_SERVER_ALLOWLIST allows loopback FHIR servers only: no remote server, https or not', () => {
     const config = securityConfig({ AUTH_MODE: 'none' });
-    expect(fhirServerRefusal(anonymous, 'https://anywhere.example.org/fhir', config)).toBeNull();
+    expect(fhirServerRefusal(anonymous, 'https://anywhere.example.org/fhir', config)).toBe('fhirServer is not a loopback server and FHIR_SERVER_ALLOWLIST is empty');
     expect(fhirServerRefusal(anonymous, 'http://localhost:8080/fhir', config)).toBeNull();
+    expect(fhirServerRefusal(anonymous, 'https://127.0.0.1:8443/fhir', config)).toBeNull();
     expect(fhirServerRefusal(anonymous, 'http://anywhere.example.org/fhir', config)).toBe('fhirServer must use https');
   });
 

@@ -4,7 +4,7 @@
  * These need injected timings, so they run on registerSecurity with stand-in routes.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ReplayCache } from '../../src/auth/replay-cache.js';
+import { LocalReplayCache } from '../../src/auth/replay-cache.js';
 import { hookBody, startBareApp, type AppUnderTest } from './app.js';
 import { defaultClaims, EHR_ISS, HOOK_PATH, LocalServer, makeKey, signJwt, writeClientsFile, type TestKey } from './helpers.js';
 
@@ -89,16 +89,22 @@ describe('replay protection over time', () => {
     }
   });
 
-  it('the cache forgets expired entries and, when full of live ones, refuses (fails closed)', () => {
-    const cache = new ReplayCache(2, 1_000);
+  it('bounds each issuer on its own: a full issuer is refused (fails closed), the others are not; dead entries make room', () => {
+    const cache = new LocalReplayCache(2);
     const t0 = 1_000_000;
-    expect(cache.remember('iss', 'a', t0 + 60_000, t0)).toBe('fresh');
-    expect(cache.remember('iss', 'a', t0 + 60_000, t0 + 1)).toBe('replay');
-    expect(cache.remember('other-iss', 'a', t0 + 60_000, t0 + 1)).toBe('fresh'); // jti is per issuer
-    expect(cache.remember('iss', 'b', t0 + 60_000, t0 + 2)).toBe('full');
-    // Past the entries' lifetime they are swept and room is made.
-    expect(cache.remember('iss', 'b', t0 + 200_000, t0 + 61_000)).toBe('fresh');
-    expect(cache.size).toBe(1);
-    expect(cache.remember('iss', 'a', t0 + 200_000, t0 + 61_001)).toBe('fresh');
+    expect(cache.reserve('iss', 'a', t0 + 60_000, t0)).toBe('fresh');
+    expect(cache.reserve('iss', 'a', t0 + 60_000, t0 + 1)).toBe('replay');
+    expect(cache.reserve('iss', 'b', t0 + 60_000, t0 + 2)).toBe('fresh');
+    expect(cache.reserve('iss', 'c', t0 + 60_000, t0 + 3)).toBe('full');
+    // Another client is not locked out by the first one's flood.
+    expect(cache.reserve('other-iss', 'a', t0 + 60_000, t0 + 4)).toBe('fresh');
+    expect(cache.reserve('other-iss', 'z', t0 + 60_000, t0 + 5)).toBe('fresh');
+    // A released jti (its call was refused before any work) is usable again.
+    cache.release('iss', 'b');
+    expect(cache.reserve('iss', 'b', t0 + 60_000, t0 + 6)).toBe('fresh');
+    // Past the entries' lifetime (the injected clock) they are swept and room is made.
+    expect(cache.reserve('iss', 'c', t0 + 200_000, t0 + 61_000)).toBe('fresh');
+    expect(cache.size('iss')).toBe(1);
+    expect(cache.reserve('iss', 'a', t0 + 200_000, t0 + 61_001)).toBe('fresh');
   });
 });
