@@ -94,7 +94,12 @@ describe('prefetch resolution against a FHIR server', () => {
   });
 
   it('takes a key sent as null as "no data" and does not fetch it', async () => {
-    const res = await withServer({ prefetch: { ...fullPrefetch(patientResources(PATIENT_ID, 0)), observations: null } });
+    // Every Observation key of the US Core templates (one per category) sent as null.
+    const observationKeysNull = {
+      imagingObservations: null, examObservations: null, laboratoryObservations: null,
+      vitalSignObservations: null, socialHistoryObservations: null, surveyObservations: null,
+    };
+    const res = await withServer({ prefetch: { ...fullPrefetch(patientResources(PATIENT_ID, 0)), ...observationKeysNull } });
     expect(res.statusCode).toBe(200);
     expect(fhir.requests).toEqual([]);
     expect(countOf('Observation')).toBe(0);

@@ -92,23 +92,35 @@ const WORDS = [
 /**
  * Each case timed alone. The cost of a read is at most both its wall time and the process's CPU
  * time (wall time counts the scheduler's pauses on a shared machine, CPU time the GC threads), so
- * the smaller of the two bounds it; a case over 5 ms is timed up to 6 more times and its best kept:
- * backtracking is slow every time, a pause is not.
+ * the smaller of the two bounds it; a case over 5 ms is timed up to 6 more times and its best kept,
+ * and the cases still over 5 ms are timed 20 more times after the whole sweep (seconds later, so
+ * outside the burst of another test file that slowed the first attempts): backtracking is slow every
+ * time, a pause is not.
  */
+function bestMs(resources: readonly Record<string, unknown>[], attempts: number): number {
+  let best = Infinity;
+  for (let attempt = 0; attempt < attempts && best >= 5; attempt++) {
+    const cpu0 = process.cpuUsage();
+    const t0 = performance.now();
+    read(resources);
+    const wall = performance.now() - t0;
+    const cpu = process.cpuUsage(cpu0);
+    best = Math.min(best, wall, (cpu.user + cpu.system) / 1000);
+  }
+  return best;
+}
+
 function worstMs(cases: readonly string[], form: (s: string) => Record<string, unknown>): { ms: number; text: string } {
+  const slow: { ms: number; text: string }[] = [];
   let worst = { ms: 0, text: '' };
   for (const text of cases) {
-    const resources = [form(text)];
-    let best = Infinity;
-    for (let attempt = 0; attempt < 7 && best >= 5; attempt++) {
-      const cpu0 = process.cpuUsage();
-      const t0 = performance.now();
-      read(resources);
-      const wall = performance.now() - t0;
-      const cpu = process.cpuUsage(cpu0);
-      best = Math.min(best, wall, (cpu.user + cpu.system) / 1000);
-    }
-    if (best > worst.ms) worst = { ms: best, text };
+    const ms = bestMs([form(text)], 7);
+    if (ms >= 5) slow.push({ ms, text });
+    else if (ms > worst.ms) worst = { ms, text };
+  }
+  for (const s of slow) {
+    const ms = Math.min(s.ms, bestMs([form(s.text)], 20));
+    if (ms > worst.ms) worst = { ms, text: s.text };
   }
   return worst;
 }

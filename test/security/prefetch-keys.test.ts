@@ -47,7 +47,7 @@ describe('prefetch keys the discovery does not list', () => {
     const res = await post(withExtraKeys(1));
     expect(res.statusCode).toBe(400);
     const text = res.json<{ issue: { details: { text: string } }[] }>().issue[0]?.details.text;
-    expect(text).toBe("prefetch.extra0: not a prefetch key of service 'onfh-patient-view' (its keys: patient, conditions, observations, imagingStudies, medicationRequests, medicationStatements)");
+    expect(text).toBe("prefetch.extra0: not a prefetch key of service 'onfh-patient-view' (its keys: patient, conditions, imagingObservations, examObservations, laboratoryObservations, vitalSignObservations, socialHistoryObservations, surveyObservations, radiologyReports, imagingDocuments, procedures, imagingOrders, imagingStudies, medicationRequests, medicationStatements)");
   });
 
   it('200 000 of them cost about a parse of the body, not a walk of every key', async () => {
