@@ -270,6 +270,7 @@ function assessHip(
     f['months-since-diagnosis-at-last-study'] = monthsElapsed(hip.diagnosisDate, lastStudy);
   }
   const modalityRule = firstThatApplies(fu.modality, f);
+  f['follow-up-modality'] = modalityRule?.modality ?? null; // the interval rules read the study chosen (ARCO 1 MRI: 6-12 months)
   const intervalRule = firstThatApplies(fu.interval, f);
   // The loader requires a last, unconditional row in both lists, so these fallbacks never apply.
   const months = intervalRule?.months ?? 6;

@@ -143,5 +143,6 @@ export function hipRuleFacts(hip: HipFacts, opts: HipFactsOptions, out: MutableF
   out['chinese-stage'] = null;
   out['chinese-group'] = null;
   out['progression-risk-imaging'] = false;
+  out['follow-up-modality'] = null;
   return out;
 }

@@ -92,7 +92,8 @@ export interface HipFacts {
  * contraindication of simvastatin. 'organ-failure' is any other organ failure (a site's own code).
  */
 export const ORGAN_FAILURE_IDS = ['kidney-failure', 'hepatic-failure', 'heart-failure', 'respiratory-failure', 'organ-failure'] as const;
-export type ContraindicationId = 'malignancy' | 'immune-hematologic' | 'infection' | 'coagulopathy' | (typeof ORGAN_FAILURE_IDS)[number];
+export type ContraindicationId =
+  | 'malignancy' | 'immune-hematologic' | 'infection' | 'coagulopathy' | 'treatment-field-tumour' | (typeof ORGAN_FAILURE_IDS)[number];
 
 export interface DraftOrderFact {
   readonly resourceType: 'MedicationRequest' | 'ServiceRequest' | 'DeviceRequest' | (string & {});
