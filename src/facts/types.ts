@@ -139,6 +139,8 @@ export interface PatientFacts {
    * contralateral-hip MRI (HipFacts exist only for affected hips). Optional.
    */
   readonly imagingBySide?: Readonly<Record<'left' | 'right', readonly ImagingFact[]>>;
+  /** spec 14: an active pregnancy condition, or the newest pregnancy status 'pregnant' within 10 months. */
+  readonly pregnant?: boolean;
   /** Data gaps found while reading: side-unknown, finding-side-unknown, implausible-value. */
   readonly dataGaps: readonly {
     readonly code: string;

@@ -43,7 +43,7 @@ const PAIR_KEYS: Readonly<Record<string, readonly string[]>> = {
 };
 
 function show(x: unknown): string {
-  const s = JSON.stringify(x);
+  const s = JSON.stringify(x) ?? String(x); // undefined (a field the answer lacks) stringifies to undefined
   return s.length > 200 ? `${s.slice(0, 197)}...` : s;
 }
 
