@@ -9,6 +9,7 @@ import type { DestinationStream } from 'pino';
 import { registerSecurity, securityStatus, type SecurityOptions } from './auth/index.js';
 import { clinicalDecider } from './clinical.js';
 import { registerClinicalRoutes } from './http/clinical-routes.js';
+import { registerRulePages } from './http/rule-pages.js';
 import { loadRules, type LoadedRules } from './rules/index.js';
 import type { FeedbackItem } from './cds-hooks/feedback.js';
 import { ONFH_SERVICES, type ServiceDefinition } from './cds-hooks/services.js';
@@ -79,6 +80,7 @@ export async function buildApp(config: Config, options: BuildAppOptions = {}): P
     onFeedback: options.onFeedback,
   });
   registerClinicalRoutes(app, rules, now);
+  await registerRulePages(app, rules);
   registerOpenApiRoute(app);
   return app;
 }
