@@ -75,7 +75,7 @@ export async function buildApp(config: Config, options: BuildAppOptions = {}): P
   registerCdsServiceRoutes(app, {
     config,
     services: options.services ?? ONFH_SERVICES,
-    decide: options.decide ?? clinicalDecider(rules),
+    decide: options.decide ?? clinicalDecider(rules, { publicBaseUrl: config.PUBLIC_BASE_URL }),
     now,
     onFeedback: options.onFeedback,
   });

@@ -8,10 +8,13 @@ import { orderCards, patientViewCards, type CardContext } from './cards/index.js
 import { assess, checkOrders } from './engine/index.js';
 import { classifyDraftOrders, extractFacts } from './facts/index.js';
 import type { CdsDecider, CdsDecisionInput } from './http/cds-services.js';
+import { GUIDELINE, ruleSetUrl } from './rules/guideline.js';
 import type { LoadedRules } from './rules/index.js';
 
-/** The guideline every card cites (clinical-spec.md: GL2025, the primary source). */
-export const GUIDELINE = { label: 'Non-surgical ONFH guideline (2025)' } as const;
+/** How a deployment links its cards (design.md 8): source.url is `<publicBaseUrl>/rules/<id>`. */
+export interface ClinicalOptions {
+  readonly publicBaseUrl?: string;
+}
 
 /** YYYY-MM-DD of an instant, in UTC: the date the engine evaluates at. */
 export function evaluationDate(now: Date): string {
@@ -26,7 +29,7 @@ function draftsToCheck(input: CdsDecisionInput): readonly fhir4.FhirResource[] {
   return input.draftOrders.filter((r) => selected.has(`${r.resourceType}/${r.id ?? ''}`));
 }
 
-export function decideCards(rules: LoadedRules, input: CdsDecisionInput): readonly Card[] {
+export function decideCards(rules: LoadedRules, input: CdsDecisionInput, options: ClinicalOptions = {}): readonly Card[] {
   const now = evaluationDate(input.now);
   const facts = extractFacts({ patientId: input.record.patientId, resources: input.record.resources }, rules.valueSets, now);
   if (!facts.inScope) return []; // clinical-spec.md 1: silence for the out-of-scope patient
@@ -34,7 +37,8 @@ export function decideCards(rules: LoadedRules, input: CdsDecisionInput): readon
   const ctx: CardContext = {
     patientId: facts.patientId,
     ruleSets: assessment.rules,
-    guideline: GUIDELINE,
+    guideline: { label: GUIDELINE.label },
+    ...(options.publicBaseUrl !== undefined && { ruleSetUrl: (id: string) => ruleSetUrl(options.publicBaseUrl ?? '', id) }),
     imagingOrders: rules.valueSets.imagingOrders,
   };
   if (input.hook === 'patient-view') return patientViewCards(assessment, ctx);
@@ -48,6 +52,6 @@ export function decideCards(rules: LoadedRules, input: CdsDecisionInput): readon
 }
 
 /** The CdsDecider for buildApp(): the bundled or site rules, loaded once at start. */
-export function clinicalDecider(rules: LoadedRules): CdsDecider {
-  return (input) => decideCards(rules, input);
+export function clinicalDecider(rules: LoadedRules, options: ClinicalOptions = {}): CdsDecider {
+  return (input) => decideCards(rules, input, options);
 }

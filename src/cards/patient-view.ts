@@ -178,6 +178,7 @@ function imagingOverdueCard(a: Assessment, ctx: CardContext, gaps: readonly GapN
       suggestions: orders.map((o) => orderSuggestion(o, ctx.patientId)),
       selectionBehavior: selectionFor(orders),
       overrideReasons: IMAGING_OVERRIDE_REASONS,
+      ruleSet: 'imaging-follow-up',
     },
   };
 }
@@ -223,6 +224,7 @@ function surgicalEvaluationCard(a: Assessment, ctx: CardContext): CardDraft | un
     }],
     selectionBehavior: 'at-most-one',
     overrideReasons: SURGICAL_OVERRIDE_REASONS,
+    ruleSet: 'surgical-evaluation',
   };
 }
 
@@ -247,6 +249,7 @@ function corticosteroidCard(a: Assessment): CardDraft | undefined {
     ].join('\n'),
     indicator: 'warning',
     overrideReasons: CORTICOSTEROID_OVERRIDE_REASONS,
+    ruleSet: 'risk-factors',
   };
 }
 
@@ -523,7 +526,8 @@ function summaryCard(a: Assessment, ctx: CardContext): CardDraft {
     summary: summaryLine(a),
     detail: lines.join('\n'),
     indicator: 'info',
-    links: guidelineLinks(ctx, 'Guideline: non-surgical treatment of ONFH (GL2025)'),
+    links: guidelineLinks(ctx, 'Guideline: non-surgical treatment of ONFH (GL2025)', 'gl2025-modalities'),
+    ruleSet: 'gl2025-modalities',
   };
 }
 
@@ -555,5 +559,6 @@ function dataGapCard(a: Assessment, ctx: CardContext, gaps: readonly GapNeed[], 
     indicator: 'info',
     suggestions: orders.map((o) => orderSuggestion(o, ctx.patientId)),
     selectionBehavior: selectionFor(orders),
+    ruleSet: 'imaging-follow-up',
   };
 }

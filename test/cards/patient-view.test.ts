@@ -15,7 +15,8 @@ import type { Assessment, ModalityId, Recommendation } from '../../src/engine/ty
 // ---------------------------------------------------------------------------------------------
 // What every card carries (design.md section 1)
 
-const SOURCE = { label: 'Non-surgical ONFH guideline 2025 · rules 2025.1.0', url: GUIDELINE_URL };
+// clinical-spec.md 14: the label names the guideline only (versions in the extension)
+const SOURCE = { label: 'Non-surgical ONFH guideline 2025', url: GUIDELINE_URL };
 const EXTENSION = {
   'onfh-cds/rules': [
     { id: 'arco-2019', version: '2025.1.0' },
@@ -180,7 +181,7 @@ describe('patient-view: early disease', () => {
         GRADE_FOOTER,
       ].join('\n\n'),
       indicator: 'info',
-      source: { label: 'Non-surgical ONFH guideline 2025 · rules 2025.1.0' },
+      source: { label: 'Non-surgical ONFH guideline 2025' },
       extension: EXTENSION,
     }]);
   });
@@ -959,14 +960,14 @@ describe('patient-view: at most four cards', () => {
 });
 
 describe('patient-view: card context', () => {
-  it('falls back to the Assessment rules when the context names none, and stamps every version', () => {
+  it('falls back to the Assessment rules when the context names none, and stamps every version in the extension', () => {
     const a = patient({
       patientId: 'p17',
       rules: [{ id: 'arco-2019', version: '2025.1.0' }, { id: 'follow-up', version: '2025.2.0' }],
       hips: [hip({ side: 'left', stage: stage('1', 'Ia'), followUp: followUp({ modality: 'MR', lastStudy: '2026-10-01', due: '2027-01-01' }) })],
     });
     const [card] = run(a, context('p17', { ruleSets: [] }));
-    expect(card?.source.label).toBe('Non-surgical ONFH guideline 2025 · rules 2025.1.0, 2025.2.0');
+    expect(card?.source.label).toBe('Non-surgical ONFH guideline 2025');
     expect(card?.extension).toStrictEqual({ 'onfh-cds/rules': [{ id: 'arco-2019', version: '2025.1.0' }, { id: 'follow-up', version: '2025.2.0' }] });
   });
 
