@@ -199,6 +199,29 @@ function hasMri(imaging: readonly ImagingFact[]): boolean {
   return false;
 }
 
+/** The follow-up data gaps of a hip (`otherOnly`: only those naming the other hip); none naming a replaced hip. */
+function followUpGaps(fu: LoadedRules['followUp'], f: MutableFacts, side: Side, replaced: ReadonlySet<Side>, dataGaps: DataGap[], otherOnly: boolean): void {
+  for (const g of fu.dataGaps) {
+    if (otherOnly && g.side !== 'other-hip') continue;
+    const named = g.side === 'other-hip' ? otherSide(side) : side;
+    if (replaced.has(named)) continue; // a prosthetic hip has no femoral head to image for ONFH
+    if (truthy(g.when(f))) pushGap(dataGaps, g.code, named, g.message, g.finding);
+  }
+}
+
+/**
+ * A replaced hip with ONFH on record is not assessed, but its ONFH still makes the other, natural
+ * hip worth an MRI (clinical-spec.md 8, 14: the contralateral check stays).
+ */
+function otherHipGaps(
+  rules: LoadedRules, plan: RulePlan, facts: PatientFacts, base: MutableFacts, hip: HipFacts, now: string,
+  replaced: ReadonlySet<Side>, dataGaps: DataGap[],
+): void {
+  const f = hipRuleFacts(hip, { asOf: now, current: true, contralateralMriOnRecord: contralateralMri(facts, hip) }, { ...base });
+  applyDerived(plan.derived.findings, f);
+  followUpGaps(rules.followUp, f, hip.side, replaced, dataGaps, true);
+}
+
 /** Assesses one affected hip. `base`: the patient's facts, before any hip or derived fact. */
 function assessHip(
   rules: LoadedRules,
@@ -208,6 +231,7 @@ function assessHip(
   hip: HipFacts,
   now: string,
   dataGaps: DataGap[],
+  replaced: ReadonlySet<Side>,
 ): { hip: HipAssessment; workings: HipWorkings } {
   const otherMri = contralateralMri(facts, hip);
   const history = stageHistory(rules, plan, base, hip, otherMri);
@@ -278,10 +302,12 @@ function assessHip(
   const reasons: string[] = [];
   if (modalityRule?.reason !== undefined) reasons.push(modalityRule.reason);
   if (intervalRule?.reason !== undefined) reasons.push(intervalRule.reason);
-  const followUp: FollowUp = { modality: modalityRule?.modality ?? 'MR', intervalMonths: months, lastStudy, due, overdue: due <= now, reasons };
-  for (const g of fu.dataGaps) {
-    if (truthy(g.when(f))) pushGap(dataGaps, g.code, g.side === 'other-hip' ? otherSide(hip.side) : hip.side, g.message, g.finding);
-  }
+  // clinical-spec.md 14: imaging already booked for this hip is not overdue, and no order is offered
+  const booked = scheduledFor(facts, hip.side);
+  const followUp: FollowUp = booked === undefined
+    ? { modality: modalityRule?.modality ?? 'MR', intervalMonths: months, lastStudy, due, overdue: due <= now, reasons }
+    : { modality: modalityRule?.modality ?? 'MR', intervalMonths: months, lastStudy, due, overdue: false, reasons, scheduled: booked.date, scheduledRef: booked.ref };
+  followUpGaps(fu, f, hip.side, replaced, dataGaps, false);
   for (const g of gaps) pushGap(dataGaps, g.code, hip.side, g.message, g.finding);
 
   const size = f['size-category'];
@@ -303,22 +329,49 @@ function assessHip(
 }
 
 /** clinical-spec.md sections 4–8 and 10 for one patient, evaluated at `now` (YYYY-MM-DD). */
+/** The Assessment of a patient the service says nothing about (clinical-spec.md 1, 14). */
+function outOfScope(facts: PatientFacts, plan: RulePlan, now: string, reason?: 'under-18'): Assessment {
+  return {
+    patientId: facts.patientId,
+    evaluatedAt: now,
+    inScope: false,
+    ...(reason !== undefined && { outOfScopeReason: reason }),
+    rules: plan.ruleRefs,
+    hips: [],
+    replacedHips: [],
+    pregnant: false,
+    conservativeCare: { indicated: false, reasons: [] },
+    riskFactors: [],
+    dataGaps: [],
+  };
+}
+
+/** clinical-spec.md 14: a derived fact of the patient's own facts (e.g. "under-18"), before any hip. */
+function patientFactHolds(plan: RulePlan, patient: MutableFacts, name: string): boolean {
+  const copy: MutableFacts = { ...patient };
+  applyDerived(plan.derived.findings, copy);
+  return copy[name] === true;
+}
+
+/** clinical-spec.md 14: booked hip imaging of this hip (or both hips): the first still to come, else the newest. */
+function scheduledFor(facts: PatientFacts, side: Side): { date: string; ref: string } | undefined {
+  let upcoming: { date: string; ref: string } | undefined;
+  let past: { date: string; ref: string } | undefined;
+  for (const s of facts.scheduledImaging ?? []) {
+    if (s.side !== 'both' && side !== 'unknown' && s.side !== side) continue;
+    if (upcoming === undefined || s.date < upcoming.date) upcoming = s;
+    if (past === undefined || s.date > past.date) past = s;
+  }
+  return upcoming ?? past;
+}
+
 export function assess(facts: PatientFacts, rules: LoadedRules, now: string): Assessment {
   const plan = planOf(rules);
-  if (!facts.inScope) {
-    // clinical-spec.md 1: silence for the out-of-scope patient
-    return {
-      patientId: facts.patientId,
-      evaluatedAt: now,
-      inScope: false,
-      rules: plan.ruleRefs,
-      hips: [],
-      conservativeCare: { indicated: false, reasons: [] },
-      riskFactors: [],
-      dataGaps: [],
-    };
-  }
+  // clinical-spec.md 1: silence for the out-of-scope patient
+  if (!facts.inScope) return outOfScope(facts, plan, now);
   const patient = patientRuleFacts(facts, now, rules.newFacts());
+  // clinical-spec.md 14: adults only (GL2025 is adult ONFH; in children it is mostly Perthes disease)
+  if (patientFactHolds(plan, patient, 'under-18')) return outOfScope(facts, plan, now, 'under-18');
   // Every hip's facts start as a copy of the patient's, taken before the patient's derived facts.
   const base: MutableFacts = { ...patient };
   const dataGaps: DataGap[] = [];
@@ -328,8 +381,14 @@ export function assess(facts: PatientFacts, rules: LoadedRules, now: string): As
 
   const hips: HipAssessment[] = [];
   const workings: HipWorkings[] = [];
+  // clinical-spec.md 14: a replaced hip has no femoral head: no stage, modality, imaging or surgery
+  const replaced = new Set(facts.replacedHips ?? []);
   for (const hip of facts.hips) {
-    const r = assessHip(rules, plan, facts, base, hip, now, dataGaps);
+    if (hip.side !== 'unknown' && replaced.has(hip.side)) {
+      otherHipGaps(rules, plan, facts, base, hip, now, replaced, dataGaps);
+      continue;
+    }
+    const r = assessHip(rules, plan, facts, base, hip, now, dataGaps, replaced);
     hips.push(r.hip);
     workings.push(r.workings);
   }
@@ -357,6 +416,8 @@ export function assess(facts: PatientFacts, rules: LoadedRules, now: string): As
     inScope: true,
     rules: plan.ruleRefs,
     hips,
+    replacedHips: [...replaced],
+    pregnant: facts.pregnant === true,
     conservativeCare: { indicated: conservative.length > 0, reasons: conservative },
     riskFactors,
     dataGaps,

@@ -30,7 +30,8 @@ const NOT_TRUE_VERIFICATION = new Set(['refuted', 'entered-in-error']);
  * MedicationStatement `active` or `on-hold` likewise; `intended` is not yet taken.
  */
 const ACTIVE_MEDICATION = new Set(['active', 'on-hold']);
-const UNUSABLE_IMAGING = new Set(['cancelled', 'entered-in-error']);
+// spec 14: a registered study is scheduled, not done (src/facts/safety.ts reads it as scheduled imaging)
+const UNUSABLE_IMAGING = new Set(['cancelled', 'entered-in-error', 'registered']);
 
 /**
  * spec 9: etiology from the code (M87.1x drug-associated, M87.2x traumatic). Interpretation: a hip
@@ -128,7 +129,7 @@ function codes(concept: unknown): readonly string[] {
 }
 
 /** spec 1: not refuted/entered-in-error; clinicalStatus absent or active/recurrence/relapse. */
-function isCurrentCondition(c: Json): boolean {
+export function isCurrentCondition(c: Json): boolean {
   if (codes(c.verificationStatus).some((code) => NOT_TRUE_VERIFICATION.has(code))) return false;
   const clinical = codes(c.clinicalStatus);
   return clinical.length === 0 || clinical.some((code) => CURRENT_CLINICAL.has(code));

@@ -60,6 +60,8 @@ export const VALUE_SET_VALUES = {
   'imaging-modality': ['MR', 'CT', 'CR', 'DX', 'NM'],
   /** spec 8, 9: orderable follow-up imaging codes (value = an id; modality and side on the entry). */
   'imaging-order': null,
+  /** spec 14: the modality of a hip/pelvis imaging ServiceRequest named in words (scheduled imaging). */
+  'imaging-request': ['MR', 'CT', 'XR'],
   /** spec 9, 11: medications. */
   medication: ['zoledronic-acid', 'alendronate', 'enoxaparin', 'simvastatin', 'systemic-corticosteroid', 'tc99-mdp'],
   /** Routes that make a corticosteroid non-systemic (ATC H02 is "for systemic use"). */
