@@ -3,7 +3,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'coverage/', 'bench/results*', '**/*.js', '**/*.mjs', '!eslint.config.js'] },
+  { ignores: ['dist/', 'node_modules/', 'coverage/', 'bench/results*', '**/*.js', '**/*.mjs', '**/*.cjs', '!eslint.config.js'] },
   js.configs.recommended,
   ...tseslint.configs.strictTypeChecked,
   {

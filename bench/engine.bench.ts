@@ -7,7 +7,8 @@
  */
 import { bench, describe } from 'vitest';
 import { BUNDLED_RULES_DIR } from '../src/config.js';
-import { assess, assessBundle } from '../src/engine/index.js';
+import { assess } from '../src/engine/index.js';
+import { assessBundle } from '../src/pipeline/index.js';
 import { extractFacts } from '../src/facts/index.js';
 import { loadRules } from '../src/rules/index.js';
 

@@ -24,7 +24,7 @@ async function measure(): Promise<void> {
   const { FALLBACK_TEMPLATES, buildPrefetch, generateOnfhPatient, orderSignRequest, patientViewRequest } = await import('./generate.js');
   const { BUNDLED_RULES_DIR } = await import('../src/config.js');
   const { loadRules } = await import('../src/rules/index.js');
-  const { decideCards } = await import('../src/clinical.js');
+  const { decideCards } = await import('../src/pipeline/index.js');
   const { CdsRequestSchema } = await import('../src/cds-hooks/request.js');
   const { ONFH_SERVICES } = await import('../src/cds-hooks/services.js');
   const { resolvePatientRecord } = await import('../src/fhir/prefetch.js');
@@ -63,9 +63,9 @@ async function measure(): Promise<void> {
     });
     const t4 = performance.now();
     const drafts = body.hook === 'patient-view' ? [] : bundleResources(body.context.draftOrders as fhir4.Bundle);
-    const answer = decideCards(rules, {
+    const { cards: answer } = decideCards(rules, {
       service, hook: body.hook, context: body.context, record, draftOrders: drafts,
-      selections: [], now, log: silent,
+      selections: [], now,
     });
     const t5 = performance.now();
     const json = JSON.stringify({ cards: answer });

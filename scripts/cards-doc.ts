@@ -10,7 +10,7 @@
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { BUNDLED_RULES_DIR } from '../src/config.js';
-import { offlineCards } from '../src/offline-cards.js';
+import { offlineCards } from '../src/pipeline/offline-cards.js';
 import { loadRules } from '../src/rules/index.js';
 import { patientBanner, renderCardsMarkdown } from './render-cards.js';
 

@@ -7,27 +7,27 @@ import { readFileSync } from 'node:fs';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { DestinationStream } from 'pino';
 import { registerSecurity, securityStatus, type SecurityOptions } from './auth/index.js';
-import { clinicalDecider } from './clinical.js';
 import { registerClinicalRoutes } from './http/clinical-routes.js';
 import { registerRulePages } from './http/rule-pages.js';
 import { loadRules, type LoadedRules } from './rules/index.js';
 import type { FeedbackItem } from './cds-hooks/feedback.js';
 import { ONFH_SERVICES, type ServiceDefinition } from './cds-hooks/services.js';
 import type { Config } from './config.js';
-import { registerCdsServiceRoutes, type CdsDecider } from './http/cds-services.js';
+import { registerCdsServiceRoutes } from './http/cds-services.js';
 import { registerErrorHandling } from './http/errors.js';
 import { registerHealthRoutes } from './http/health.js';
 import { registerJsonBodyParser } from './http/json-body.js';
 import { loggerOptions } from './http/logging.js';
 import { registerOpenApi, registerOpenApiRoute } from './http/openapi.js';
 import { registerMetrics, setRuleSetVersions } from './metrics/index.js';
+import { createPipeline, type CdsDecider } from './pipeline/index.js';
 
-export type { CdsDecider, CdsDecisionInput } from './http/cds-services.js';
+export type { CdsDecider, CdsDecisionInput } from './pipeline/index.js';
 
 export interface BuildAppOptions {
   /** The rule sets the engine runs. Default: loaded from config.RULES_DIR (a fault refuses the start). */
   readonly rules?: LoadedRules;
-  /** Hook call → cards. Default: the clinical engine and cards over `rules` (src/clinical.ts). */
+  /** Hook call → cards and notes. Default: the pipeline over `rules` (src/pipeline/). */
   readonly decide?: CdsDecider;
   /** Test-only security seams (clock, key-set timings); see src/auth. */
   readonly security?: SecurityOptions;
@@ -72,14 +72,15 @@ export async function buildApp(config: Config, options: BuildAppOptions = {}): P
 
   const now = options.now ?? (() => new Date());
   registerHealthRoutes(app, () => securityStatus(app));
+  const pipeline = createPipeline(rules, { publicBaseUrl: config.PUBLIC_BASE_URL });
   registerCdsServiceRoutes(app, {
     config,
     services: options.services ?? ONFH_SERVICES,
-    decide: options.decide ?? clinicalDecider(rules, { publicBaseUrl: config.PUBLIC_BASE_URL }),
+    pipeline: options.decide === undefined ? pipeline : { decide: options.decide },
     now,
     onFeedback: options.onFeedback,
   });
-  registerClinicalRoutes(app, rules, now);
+  registerClinicalRoutes(app, pipeline, now);
   await registerRulePages(app, rules);
   registerOpenApiRoute(app);
   return app;

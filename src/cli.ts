@@ -11,14 +11,14 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { BUNDLED_RULES_DIR } from './config.js';
-import { assessBundle } from './engine/index.js';
 import { isIsoDate } from './engine/dates.js';
 import { RulesLoadError, loadRules } from './rules/index.js';
 import type { LoadedRules } from './rules/index.js';
-import { describeCaseResult, runCases } from './rules/cases.js';
+import { assessBundle } from './pipeline/index.js';
+import { describeCaseResult, runCases } from './pipeline/cases.js';
 import { cardsText } from './cards/text.js';
 import type { HookName } from './cds-hooks/request.js';
-import { HOOKS, offlineCards } from './offline-cards.js';
+import { HOOKS, offlineCards } from './pipeline/offline-cards.js';
 
 const USAGE = `usage:
   onfh-cds assess <bundle.json> [--now YYYY-MM-DD] [--rules DIR]

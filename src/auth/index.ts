@@ -26,8 +26,6 @@ import { loadClientsFile, type TrustedClient } from './clients.js';
 import { createVerifier, type AuthenticatedClient, type CdsClientVerifier } from './jwt.js';
 import { isAllowedScheme, normaliseBaseUrl, parseHttpUrl } from './urls.js';
 
-export type { AuthenticatedClient, AuthFailureReason } from './jwt.js';
-export { ACCEPTED_ALGORITHMS, MAX_TOKEN_AGE_S } from './jwt.js';
 export { fhirServerRefusal, isWithinFhirServer } from './fhir-guard.js';
 
 declare module 'fastify' {

@@ -5,4 +5,4 @@
  */
 export { patientViewCards } from './patient-view.js';
 export { orderCards } from './order-cards.js';
-export type { CardContext, RuleSetRef } from './context.js';
+export type { CardContext } from './context.js';

@@ -4,6 +4,7 @@
  * the suggestion puts an unsigned order in front of the clinician, who still signs it.
  */
 import type { HipAssessment } from '../engine/types.js';
+import type { FollowUpModality } from '../vocabulary/index.js';
 import type { ActionResource } from '../cds-hooks/card.js';
 import { SYSTEM, type HipSide, theHips } from './vocabulary.js';
 
@@ -64,7 +65,7 @@ function withReason(order: DraftOrder, hips: readonly Hip[]): DraftOrder {
 // ---------------------------------------------------------------------------------------------
 // Imaging
 
-export type StudyModality = 'XR' | 'MR' | 'CT';
+export type StudyModality = FollowUpModality;
 /** `both`: one study of both hips. */
 export type StudySide = 'left' | 'right' | 'both';
 

@@ -16,9 +16,6 @@ export const SYSTEM = {
 
 /** GL2025 table groups, in the order the guideline presents them (Tables 5–10). */
 export type ModalityGroup = 'General' | 'Medication' | 'Physical therapy' | 'TCM external therapy' | 'Minimally invasive';
-export const MODALITY_GROUP_ORDER: readonly ModalityGroup[] = [
-  'General', 'Medication', 'Physical therapy', 'TCM external therapy', 'Minimally invasive',
-];
 
 /**
  * How a modality reads in a list, and its GL2025 table group; `availabilityVaries`: a product

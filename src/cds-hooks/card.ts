@@ -9,6 +9,7 @@
  * cannot express well (cross-field rules, no null/empty anywhere, source label naming the rules).
  */
 import { z } from 'zod';
+import { INDICATORS } from '../vocabulary/index.js';
 
 /**
  * CDS Hooks 2.0 "Data Types › Coding": `code` and `system` REQUIRED; `display` REQUIRED for
@@ -175,7 +176,7 @@ export const CardSchema = z.strictObject({
   uuid: z.uuid(),
   summary: text.max(139),
   detail: text,
-  indicator: z.enum(['info', 'warning', 'critical']),
+  indicator: z.enum(INDICATORS),
   source: SourceSchema,
   suggestions: z.array(SuggestionSchema).min(1).optional(),
   selectionBehavior: z.enum(['at-most-one', 'any']).optional(),
@@ -192,6 +193,7 @@ export const CardsResponseSchema = z.strictObject({
 // The hand-written types and the schemas must describe the same JSON: fail compilation if not.
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 type DeepMutable<T> = T extends readonly (infer U)[] ? DeepMutable<U>[] : T extends object ? { -readonly [K in keyof T]: DeepMutable<T[K]> } : T;
+/** @public compile-time check, read by no code */
 export const CARD_TYPES_AGREE: Same<DeepMutable<CardsResponse>, DeepMutable<z.infer<typeof CardsResponseSchema>>> = true;
 
 // ---------------------------------------------------------------------------------------------

@@ -144,10 +144,4 @@ export const CdsRequestSchema = z.discriminatedUnion('hook', [PatientViewRequest
 export type CdsRequest = z.output<typeof CdsRequestSchema>;
 export type HookName = CdsRequest['hook'];
 export type HookContext = CdsRequest['context'];
-export type FhirAuthorization = z.output<typeof FhirAuthorizationSchema>;
 
-export const HOOK_REQUEST_SCHEMAS = {
-  'patient-view': PatientViewRequestSchema,
-  'order-select': OrderSelectRequestSchema,
-  'order-sign': OrderSignRequestSchema,
-} as const satisfies Record<HookName, z.ZodType>;

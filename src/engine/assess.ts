@@ -3,7 +3,7 @@
  * 10). Pure: no I/O, no clock (the caller passes `now`). Every clinical threshold is in the rule
  * files; this module only sequences them: facts → stage → recommendations → follow-up.
  */
-import type { HipFacts, ImagingFact, PatientFacts, Side } from '../facts/types.js';
+import type { HipFacts, ImagingFact, PatientFacts, Side } from './patient-facts.js';
 import type { DerivedFactRule, LoadedRules } from '../rules/index.js';
 import { truthy } from '../rules/logic.js';
 import { addMonths, monthsBetween, monthsElapsed } from './dates.js';
@@ -24,11 +24,16 @@ export interface HipWorkings {
   readonly recommendations: readonly Recommendation[];
 }
 
-const workingsByAssessment = new WeakMap<Assessment, { patient: MutableFacts; hips: readonly HipWorkings[] }>();
+/** What assess() worked out for the patient and each hip: order checks read it (no second evaluation). */
+export interface AssessmentWorkings {
+  readonly patient: MutableFacts;
+  readonly hips: readonly HipWorkings[];
+}
 
-/** The facts assess() used, for order checks on the same assessment. */
-export function workingsOf(assessment: Assessment): { patient: MutableFacts; hips: readonly HipWorkings[] } | undefined {
-  return workingsByAssessment.get(assessment);
+/** evaluate()'s answer: the Assessment, and the workings behind it (null when out of scope). */
+export interface Evaluation {
+  readonly assessment: Assessment;
+  readonly workings: AssessmentWorkings | null;
 }
 
 function applyDerived(derived: readonly DerivedFactRule[], facts: MutableFacts): void {
@@ -328,7 +333,6 @@ function assessHip(
   };
 }
 
-/** clinical-spec.md sections 4–8 and 10 for one patient, evaluated at `now` (YYYY-MM-DD). */
 /** The Assessment of a patient the service says nothing about (clinical-spec.md 1, 14). */
 function outOfScope(facts: PatientFacts, plan: RulePlan, now: string, reason?: 'under-18'): Assessment {
   return {
@@ -365,13 +369,19 @@ function scheduledFor(facts: PatientFacts, side: Side): { date: string; ref: str
   return upcoming ?? past;
 }
 
+/** The Assessment alone (see evaluate()). */
 export function assess(facts: PatientFacts, rules: LoadedRules, now: string): Assessment {
+  return evaluate(facts, rules, now).assessment;
+}
+
+/** clinical-spec.md sections 4–8 and 10 for one patient, evaluated at `now` (YYYY-MM-DD). */
+export function evaluate(facts: PatientFacts, rules: LoadedRules, now: string): Evaluation {
   const plan = planOf(rules);
   // clinical-spec.md 1: silence for the out-of-scope patient
-  if (!facts.inScope) return outOfScope(facts, plan, now);
+  if (!facts.inScope) return { assessment: outOfScope(facts, plan, now), workings: null };
   const patient = patientRuleFacts(facts, now, rules.newFacts());
   // clinical-spec.md 14: adults only (GL2025 is adult ONFH; in children it is mostly Perthes disease)
-  if (patientFactHolds(plan, patient, 'under-18')) return outOfScope(facts, plan, now, 'under-18');
+  if (patientFactHolds(plan, patient, 'under-18')) return { assessment: outOfScope(facts, plan, now, 'under-18'), workings: null };
   // Every hip's facts start as a copy of the patient's, taken before the patient's derived facts.
   const base: MutableFacts = { ...patient };
   const dataGaps: DataGap[] = [];
@@ -422,6 +432,5 @@ export function assess(facts: PatientFacts, rules: LoadedRules, now: string): As
     riskFactors,
     dataGaps,
   };
-  workingsByAssessment.set(assessment, { patient, hips: workings });
-  return assessment;
+  return { assessment, workings: { patient, hips: workings } };
 }

@@ -2,13 +2,12 @@
  * checkOrders(): draft orders → OrderChecks (clinical-spec.md section 11). The rows are in
  * rules/order-checks/*.json; an order no row speaks about gets no entry at all.
  */
-import type { DraftOrderFact, PatientFacts, Side } from '../facts/types.js';
+import type { DraftOrderFact, Side } from './patient-facts.js';
 import type { LoadedRules, OrderCheckRule } from '../rules/index.js';
 import { truthy } from '../rules/logic.js';
-import type { HipWorkings } from './assess.js';
-import { assess, workingsOf } from './assess.js';
+import type { Evaluation, HipWorkings } from './assess.js';
 import type { MutableFacts } from './rule-facts.js';
-import type { Assessment, OrderCheck } from './types.js';
+import type { OrderCheck } from './types.js';
 
 /** The hip facts an order check sees: the hip's facts plus `status.<modality>` for that hip. */
 function withStatuses(w: HipWorkings): MutableFacts {
@@ -69,18 +68,13 @@ function checkOne(rule: OrderCheckRule, order: DraftOrderFact, patient: MutableF
 }
 
 /**
- * Checks draft orders against the assessment of the same patient (clinical-spec.md section 11).
- * Out of scope → no checks. Orders whose kind no rule names → no entry.
+ * Checks draft orders against the evaluation of the same patient (clinical-spec.md section 11):
+ * the facts and recommendations evaluate() worked out, passed in. Out of scope → no checks.
+ * Orders whose kind no rule names → no entry.
  */
-export function checkOrders(
-  facts: PatientFacts,
-  assessment: Assessment,
-  orders: readonly DraftOrderFact[],
-  rules: LoadedRules,
-): OrderCheck[] {
-  if (!assessment.inScope || orders.length === 0) return [];
-  const workings = workingsOf(assessment) ?? workingsOf(assess(facts, rules, assessment.evaluatedAt));
-  if (!workings) return [];
+export function checkOrders(evaluation: Evaluation, orders: readonly DraftOrderFact[], rules: LoadedRules): OrderCheck[] {
+  const { assessment, workings } = evaluation;
+  if (!assessment.inScope || workings === null || orders.length === 0) return [];
   const out: OrderCheck[] = [];
   for (const order of orders) {
     for (const rule of rules.orderChecks) {

@@ -4,7 +4,7 @@
  * wording of each modality's reasons. Derived from the rules only, never from a patient.
  */
 import type { DerivedFactRule, LoadedRules, ModalityRule } from '../rules/index.js';
-import type { RecommendationStatus } from './types.js';
+import type { RecommendationStatus } from '../vocabulary/index.js';
 
 export interface ModalityPlan {
   readonly rule: ModalityRule;

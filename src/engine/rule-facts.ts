@@ -3,8 +3,8 @@
  * A hip's facts can be built "as of" an imaging date, from the findings observed up to that date,
  * which is how the stage history of clinical-spec.md section 8 is made.
  */
-import type { FindingId, FindingValue, HipFacts, PatientFacts, ScoreFact } from '../facts/types.js';
-import { FINDING_IDS, ORGAN_FAILURE_IDS } from '../facts/types.js';
+import type { FindingId, FindingValue, HipFacts, PatientFacts, ScoreFact } from './patient-facts.js';
+import { FINDING_IDS, ORGAN_FAILURE_IDS } from '../vocabulary/index.js';
 import type { FactValue } from '../rules/facts.js';
 import { ageOn, monthsElapsed } from './dates.js';
 

@@ -2,8 +2,8 @@
  * Staging (clinical-spec.md section 4): ARCO 2019 (GL2025 Table 2) and Chinese (GL2025 Table 3),
  * first row that matches wins; the rows and thresholds are in rules/staging/*.json.
  */
-import type { ArcoStage, ChineseStage } from './types.js';
-import { ARCO_STAGES, CHINESE_STAGES } from './types.js';
+import type { ArcoStage, ChineseStage } from '../vocabulary/index.js';
+import { ARCO_STAGES, CHINESE_STAGES } from '../vocabulary/index.js';
 import type { StagingRules } from '../rules/index.js';
 import { truthy } from '../rules/logic.js';
 

@@ -2,38 +2,15 @@
  * The Assessment: the engine's output before it becomes cards (design.md section 1, fixed contract).
  * Field names, stage codes, status values and data-gap codes are those of clinical-spec.md.
  */
-import type { Side } from '../facts/types.js';
+import type {
+  ArcoStage, ChineseStage, DataGapCode, Etiology, Evidence, FollowUpModality, Indicator, ModalityId, RecommendationStatus,
+  Side, SizeCategory, Strength,
+} from '../vocabulary/index.js';
+import type { STAGE_SOURCES } from '../vocabulary/index.js';
 
-export type ArcoStage = '1' | '2' | '3A' | '3B' | '4';
-export type ChineseStage =
-  | 'I' | 'Ia' | 'Ib' | 'Ic'
-  | 'II' | 'IIa' | 'IIb' | 'IIc'
-  | 'III' | 'IIIa' | 'IIIb' | 'IIIc'
-  | 'IV' | 'IVa' | 'IVb' | 'IVc'
-  | 'V';
-
-export const ARCO_STAGES: readonly ArcoStage[] = ['1', '2', '3A', '3B', '4'];
-export const CHINESE_STAGES: readonly ChineseStage[] = [
-  'I', 'Ia', 'Ib', 'Ic', 'II', 'IIa', 'IIb', 'IIc', 'III', 'IIIa', 'IIIb', 'IIIc', 'IV', 'IVa', 'IVb', 'IVc', 'V',
-];
-
-export type Etiology = 'non-traumatic' | 'traumatic' | 'drug-associated';
-export type SizeCategory = 'small' | 'medium' | 'large';
-
-/** clinical-spec.md section 5, in table order. */
-export const MODALITY_IDS = [
-  'health-education', 'psychological-support', 'self-management', 'rehabilitation',
-  'zoledronic-acid', 'alendronate', 'tc99-mdp', 'xianling-gubao', 'tongluo-shenggu', 'gutouyusheng',
-  'cervus-cucumis-polypeptide', 'levodopa-benserazide', 'enoxaparin', 'simvastatin',
-  'eswt', 'hbo', 'pemf', 'acupuncture', 'needle-knife', 'silver-needle',
-  'prp', 'svf', 'bmac', 'bmmnc', 'bmmsc', 'ozone', 'radiofrequency', 'core-decompression',
-] as const;
-export type ModalityId = (typeof MODALITY_IDS)[number];
-
-export type RecommendationStatus =
-  | 'recommended' | 'consider' | 'no-recommendation' | 'not-recommended' | 'not-applicable' | 'contraindicated';
-export type Evidence = 'A' | 'B' | 'C' | 'D';
-export type Strength = 1 | 2 | 3;
+export type {
+  ArcoStage, ChineseStage, DataGapCode, Etiology, Evidence, FollowUpModality, ModalityId, RecommendationStatus, SizeCategory, Strength,
+} from '../vocabulary/index.js';
 
 export interface Recommendation {
   readonly modality: ModalityId;
@@ -49,8 +26,6 @@ export interface Recommendation {
   /** Caveats always shown with the modality (e.g. CD: post-operative protected weight bearing). */
   readonly notes?: readonly string[];
 }
-
-export type FollowUpModality = 'MR' | 'CT' | 'XR';
 
 export interface FollowUp {
   readonly modality: FollowUpModality;
@@ -78,7 +53,7 @@ export interface HipStage {
   readonly arco: ArcoStage | null;
   readonly chinese: ChineseStage | null;
   /** computed: from findings; recorded: from Condition.stage.summary; null: neither. */
-  readonly source: 'computed' | 'recorded' | null;
+  readonly source: (typeof STAGE_SOURCES)[number] | null;
   readonly recorded: { readonly arco: ArcoStage | null; readonly chinese: ChineseStage | null; readonly text?: string } | null;
   /** Stage at each imaging date of this hip, oldest first (clinical-spec.md section 8). */
   readonly history?: readonly StageAtDate[];
@@ -98,21 +73,6 @@ export interface HipAssessment {
   readonly surgicalEvaluation: { readonly indicated: boolean; readonly reasons: readonly string[] };
   readonly progressionRisk: { readonly high: boolean; readonly factors: readonly string[] };
 }
-
-export type DataGapCode =
-  | 'side-unknown'
-  | 'finding-side-unknown'
-  | 'implausible-value'
-  | 'staging-findings-missing'
-  | 'xray-missing'
-  | 'crescent-extent-missing'
-  | 'necrotic-extent-missing'
-  | 'stage-outdated'
-  | 'contralateral-hip-not-imaged'
-  | 'age-unknown'
-  | 'replacement-side-unknown'
-  | 'pregnancy-undated'
-  | (string & {});
 
 export interface DataGap {
   readonly code: DataGapCode;
@@ -148,7 +108,7 @@ export interface Assessment {
 export interface OrderCheck {
   /** The rule (row of section 11) that fired, e.g. "bisphosphonate". */
   readonly check: string;
-  readonly indicator: 'info' | 'warning' | 'critical';
+  readonly indicator: Indicator;
   /** The draft order, e.g. "MedicationRequest/abc" (resourceType/id as sent in draftOrders). */
   readonly order: { readonly resourceType: string; readonly id: string; readonly display: string };
   /** The hips concerned (the order's side, or every affected hip when it names none). */

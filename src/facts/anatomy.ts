@@ -2,7 +2,7 @@
  * Body site and laterality (clinical-spec.md section 2): which hip a resource is about.
  */
 import { arr, codingsOf, conceptText, rec, str } from './read.js';
-import type { ValueSets } from './valuesets.js';
+import type { ValueSets } from '../rules/valuesets.js';
 
 export type Laterality = 'left' | 'right' | 'bilateral';
 export type HipSite = 'hip' | 'femoral-head' | 'femur' | 'pelvis' | 'both-hips';

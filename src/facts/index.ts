@@ -4,17 +4,3 @@
  */
 export { extractFacts } from './patient-facts.js';
 export { classifyDraftOrders } from './orders.js';
-export {
-  ValueSetFileSchema,
-  ValueSetEntrySchema,
-  ValueSetError,
-  compileValueSets,
-  imagingOrderCode,
-  normalizeCode,
-  SYSTEMS,
-  VALUE_SET_IDS,
-  VALUE_SET_VALUES,
-} from './valuesets.js';
-export type { ImagingOrderCode, ValueSetEntry, ValueSetFile, ValueSetId, ValueSetMatch, ValueSets } from './valuesets.js';
-export type * from './types.js';
-export { FINDING_IDS } from './types.js';

@@ -5,7 +5,7 @@
  */
 import { readSites } from './anatomy.js';
 import { arr, codedMatches, conceptLabel, conceptText, isRecord, lowerText, rec, str, type Json } from './read.js';
-import type { ValueSets } from './valuesets.js';
+import type { ValueSets } from '../rules/valuesets.js';
 
 export type MatchedBy = 'code' | 'ingredient' | 'text';
 

@@ -15,8 +15,8 @@
 import { readSites, type Laterality } from './anatomy.js';
 import { makeResolver, readMedication, type MatchedBy } from './medications.js';
 import { arr, codedMatches, conceptLabel, conceptText, isRecord, lowerText, oneOrMany, rec, refOf, str } from './read.js';
-import type { DraftOrderFact, Side } from './types.js';
-import type { ValueSetId, ValueSets } from './valuesets.js';
+import type { DraftOrderFact, Side } from '../engine/patient-facts.js';
+import type { ValueSetId, ValueSets } from '../rules/valuesets.js';
 
 function orderSide(l: Laterality | undefined): Side | null {
   // 'bilateral' names no single hip: checked against every affected hip, as an unsided order is

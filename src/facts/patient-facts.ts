@@ -5,8 +5,8 @@
  */
 import { extractFacts as extractRecordFacts } from './extract.js';
 import { readSafetyFacts } from './safety.js';
-import type { PatientFacts } from './types.js';
-import type { ValueSets } from './valuesets.js';
+import type { PatientFacts } from '../engine/patient-facts.js';
+import type { ValueSets } from '../rules/valuesets.js';
 
 export function extractFacts(
   input: { patientId: string; resources: readonly fhir4.FhirResource[] },

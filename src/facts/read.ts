@@ -3,7 +3,7 @@
  * nothing: every accessor takes `unknown` and answers a typed value or "nothing", so malformed
  * resources (wrong types, nulls, missing fields) never throw.
  */
-import type { ValueSetId, ValueSetMatch, ValueSets } from './valuesets.js';
+import type { ValueSetId, ValueSetMatch, ValueSets } from '../rules/valuesets.js';
 
 export type Json = Record<string, unknown>;
 

@@ -5,10 +5,10 @@
  * every field of the input is checked before use, so bad input is a data gap, never a throw.
  */
 import { readSites, type Laterality } from './anatomy.js';
-import { isCurrentCondition } from './extract.js';
+import { isCurrentCondition } from './readers/condition.js';
 import { arr, codingsOf, conceptText, dateOnly, isRecord, oneOrMany, rec, refOf, str, type Json } from './read.js';
-import type { Side } from './types.js';
-import type { ValueSets } from './valuesets.js';
+import type { Side } from '../engine/patient-facts.js';
+import type { ValueSets } from '../rules/valuesets.js';
 
 export type KnownSide = 'left' | 'right';
 

@@ -3,9 +3,9 @@
  * chinese-onfh-stage CodeSystems, or free text such as "ARCO 3A", "ARCO stage IIIA",
  * "Chinese stage IIb".
  */
-import type { RecordedStage } from './types.js';
+import type { RecordedStage } from '../engine/patient-facts.js';
 import { arr, codingsOf, conceptLabel, conceptText, rec } from './read.js';
-import type { ValueSets } from './valuesets.js';
+import type { ValueSets } from '../rules/valuesets.js';
 
 type Arco = NonNullable<RecordedStage['arco']>;
 

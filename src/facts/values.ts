@@ -2,9 +2,10 @@
  * Observation values → numbers and booleans in the units the engine uses (clinical-spec.md
  * sections 3 and 9): percent for extents, mm for depths, degrees for angles, 10⁹/L for platelets.
  */
-import type { FindingId, FindingValue } from './types.js';
+import type { FindingId, FindingValue } from '../engine/patient-facts.js';
+import { SIZE_CATEGORIES } from '../vocabulary/index.js';
 import { codingsOf, num, rec, str, type Json } from './read.js';
-import type { ValueSets } from './valuesets.js';
+import type { ValueSets } from '../rules/valuesets.js';
 
 export type ValueReading =
   | { readonly kind: 'value'; readonly value: FindingValue }
@@ -67,7 +68,7 @@ function toUnit(unit: NumericUnit, q: QuantityReading): number | undefined {
   }
 }
 
-const SIZE_CATEGORIES = new Set(['small', 'medium', 'large']);
+const SIZE_CATEGORY_SET = new Set<string>(SIZE_CATEGORIES);
 const JIC_TYPES: Record<string, 'A' | 'B' | 'C1' | 'C2'> = { A: 'A', B: 'B', C1: 'C1', C2: 'C2' };
 const JIC_PREFIX = /^(?:JIC\s*)?(?:TYPE\s*)?/;
 
@@ -98,7 +99,7 @@ export function readFinding(valueSets: ValueSets, finding: FindingId, o: Json): 
       if (finding === 'necrotic-extent') {
         for (const w of answerWords(o)) {
           const cat = w.trim().toLowerCase();
-          if (SIZE_CATEGORIES.has(cat)) return value(cat);
+          if (SIZE_CATEGORY_SET.has(cat)) return value(cat);
         }
       }
       return unreadable('no numeric value');

@@ -3,48 +3,28 @@
  * (`POST /cds-services/{id}`) and feedback (`POST /cds-services/{id}/feedback`).
  * https://cds-hooks.hl7.org/2.0/#discovery, #calling-a-cds-service, #feedback
  */
-import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { fhirServerRefusal } from '../auth/fhir-guard.js';
-import { CardsResponseSchema, type Card } from '../cds-hooks/card.js';
+import { CardsResponseSchema } from '../cds-hooks/card.js';
 import { FeedbackRequestSchema, type FeedbackItem, type FeedbackRequest } from '../cds-hooks/feedback.js';
-import { CdsRequestSchema, type CdsRequest, type HookContext, type HookName } from '../cds-hooks/request.js';
+import { CdsRequestSchema, type CdsRequest } from '../cds-hooks/request.js';
 import { DiscoveryResponseSchema, type ServiceDefinition } from '../cds-hooks/services.js';
 import type { Config } from '../config.js';
 import { bundleResources, countResources } from '../fhir/bundle.js';
 import { badRequest, notFound, OperationOutcomeError } from '../fhir/operation-outcome.js';
-import type { PatientRecord } from '../fhir/patient-record.js';
 import { createFhirDispatcher } from '../fhir/fhir-fetch.js';
 import { resolvePatientRecord } from '../fhir/prefetch.js';
 import { recordCards } from '../metrics/index.js';
+import type { Pipeline } from '../pipeline/index.js';
 import { outcomeResponse } from './errors.js';
 import { responseSchema, zodValidatorCompiler } from './zod-schemas.js';
-
-/** What the decision (engine + cards) gets for one hook call. */
-export interface CdsDecisionInput {
-  readonly service: ServiceDefinition;
-  readonly hook: HookName;
-  readonly context: HookContext;
-  /** The patient's resources: prefetch plus fetched, de-duplicated, other patients' left out. */
-  readonly record: PatientRecord;
-  /** order-select / order-sign: the resources of context.draftOrders; [] for patient-view. */
-  readonly draftOrders: readonly fhir4.FhirResource[];
-  /** order-select: context.selections ("MedicationRequest/103"); [] otherwise. */
-  readonly selections: readonly string[];
-  readonly now: Date;
-  readonly log: FastifyBaseLogger;
-}
-
-/** Turns one hook call into cards. Pure apart from logging; an exception becomes a 500. */
-export type CdsDecider = (input: CdsDecisionInput) => readonly Card[];
-
-/** Until the engine is plugged in: no guidance (CDS Hooks 2.0: `{ "cards": [] }`). */
-export const noCards: CdsDecider = () => [];
 
 export interface CdsRoutesOptions {
   readonly config: Config;
   readonly services: readonly ServiceDefinition[];
-  readonly decide: CdsDecider;
+  /** The clinical path; only its `decide` is used here. */
+  readonly pipeline: Pick<Pipeline, 'decide'>;
   readonly now: () => Date;
   readonly onFeedback?: ((serviceId: string, feedback: readonly FeedbackItem[]) => void | Promise<void>) | undefined;
 }
@@ -78,7 +58,7 @@ const CALL_OUTCOMES = {
 };
 
 export function registerCdsServiceRoutes(app: FastifyInstance, options: CdsRoutesOptions): void {
-  const { config, services, decide, now } = options;
+  const { config, services, pipeline, now } = options;
   const byId = new Map(services.map((s) => [s.id, s]));
   const discovery = {
     services: services.map((s) => ({
@@ -184,7 +164,7 @@ export function registerCdsServiceRoutes(app: FastifyInstance, options: CdsRoute
         dispatcher: fhirDispatcher,
         log: request.log,
       });
-      const cards = decide({
+      const { cards, notes } = pipeline.decide({
         service: call.service,
         hook: body.hook,
         context: body.context,
@@ -192,8 +172,8 @@ export function registerCdsServiceRoutes(app: FastifyInstance, options: CdsRoute
         draftOrders: draftOrdersBundle === undefined ? [] : bundleResources(draftOrdersBundle as fhir4.Bundle),
         selections: body.hook === 'order-select' ? body.context.selections : [],
         now: now(),
-        log: request.log,
       });
+      for (const { message, ...fields } of notes) request.log.info(fields, message);
       call.cards = cards.length;
       recordCards(call.service.id, cards);
       return { cards };

@@ -9,8 +9,7 @@
  * Unknown is `null`. Comparisons (<, <=, >, >=) with null are false (see logic.ts), so a
  * threshold never fires on a missing value.
  */
-import { FINDING_IDS } from '../facts/types.js';
-import { MODALITY_IDS } from '../engine/types.js';
+import { FINDING_IDS } from '../vocabulary/index.js';
 
 export type FactValue = number | boolean | string | null;
 
@@ -75,14 +74,6 @@ export const COMPUTED_FACT_NAMES = [
 
 /** Order checks also see the status of each modality for the hip: `{"var": "status.eswt"}`. */
 export const STATUS_FACT_PREFIX = 'status.';
-export const STATUS_FACT_NAMES: readonly string[] = MODALITY_IDS.map((m) => `${STATUS_FACT_PREFIX}${m}`);
-
-export type PatientFactName = (typeof PATIENT_FACT_NAMES)[number];
-export type HipFactName = (typeof HIP_FACT_NAMES)[number];
-export type ComputedFactName = (typeof COMPUTED_FACT_NAMES)[number];
-
-/** The object a rule is evaluated over. Derived facts (rule files) are added under their own names. */
-export type RuleFacts = Record<string, FactValue | Readonly<Record<string, FactValue>>>;
 
 /** Every fact name built into the engine (derived facts come on top, per rule directory). */
 export const BUILT_IN_FACT_NAMES: ReadonlySet<string> = new Set<string>([
@@ -90,16 +81,6 @@ export const BUILT_IN_FACT_NAMES: ReadonlySet<string> = new Set<string>([
   ...HIP_FACT_NAMES,
   ...COMPUTED_FACT_NAMES,
 ]);
-
-/**
- * Draft order kinds the order checks may name (clinical-spec.md section 11); the facts module's
- * classifier produces them from the value sets.
- */
-export const DRAFT_ORDER_KINDS = [
-  'zoledronic-acid', 'alendronate', 'systemic-corticosteroid', 'core-decompression', 'eswt', 'prp',
-  'cell-therapy', 'ozone', 'radiofrequency', 'intra-articular-corticosteroid-injection', 'wheelchair',
-  'total-hip-arthroplasty', 'resurfacing', 'hbo', 'enoxaparin', 'simvastatin', 'crutch', 'cane', 'tc99-mdp',
-] as const;
 
 /**
  * A maker of blank facts objects: every name present, null, in a fixed order. V8 keeps an object

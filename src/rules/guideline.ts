@@ -15,8 +15,6 @@ export const GUIDELINE = Object.freeze({
   licenceUrl: 'https://creativecommons.org/licenses/by/4.0/',
 });
 
-export type Guideline = typeof GUIDELINE;
-
 /** The public page of one rule set (design.md section 8): `<PUBLIC_BASE_URL>/rules/<id>`. */
 export function ruleSetUrl(publicBaseUrl: string, ruleSetId: string): string {
   return `${publicBaseUrl.replace(/\/+$/, '')}/rules/${encodeURIComponent(ruleSetId)}`;

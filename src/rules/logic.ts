@@ -10,7 +10,9 @@
 import { LogicEngine } from 'json-logic-engine';
 import type { FactValue } from './facts.js';
 import { STATUS_FACT_PREFIX } from './facts.js';
-import { ARCO_STAGES, CHINESE_STAGES, MODALITY_IDS } from '../engine/types.js';
+import {
+  ARCO_STAGES, CHINESE_GROUPS, CHINESE_STAGES, ETIOLOGIES, JIC_TYPES, MODALITY_IDS, RECOMMENDATION_STATUSES, SEXES, SIDES, SIZE_CATEGORIES,
+} from '../vocabulary/index.js';
 
 export type Logic = unknown;
 export type CompiledLogic = (facts: object) => FactValue;
@@ -24,22 +26,20 @@ const ALLOWED_OPERATORS = new Set([
 /** Operators whose second argument is evaluated against each array element, not the facts. */
 const ITERATORS = new Set(['some', 'all', 'none']);
 
-const STATUSES = ['recommended', 'consider', 'no-recommendation', 'not-recommended', 'not-applicable', 'contraindicated'];
-
 /** Facts with a closed vocabulary: literals compared with them are checked at load. */
 export const FACT_DOMAINS: ReadonlyMap<string, readonly string[]> = new Map<string, readonly string[]>([
   ['arco-stage', ARCO_STAGES],
   ['recorded-arco', ARCO_STAGES],
   ['chinese-stage', CHINESE_STAGES],
   ['recorded-chinese', CHINESE_STAGES],
-  ['chinese-group', ['I', 'II', 'III', 'IV', 'V']],
-  ['size-category', ['small', 'medium', 'large']],
-  ['necrotic-extent-category', ['small', 'medium', 'large']],
-  ['etiology', ['non-traumatic', 'traumatic', 'drug-associated']],
-  ['side', ['left', 'right', 'unknown']],
-  ['sex', ['male', 'female', 'other', 'unknown']],
-  ['jic-type', ['A', 'B', 'C1', 'C2']],
-  ...MODALITY_IDS.map((m) => [`${STATUS_FACT_PREFIX}${m}`, STATUSES] as const),
+  ['chinese-group', CHINESE_GROUPS],
+  ['size-category', SIZE_CATEGORIES],
+  ['necrotic-extent-category', SIZE_CATEGORIES],
+  ['etiology', ETIOLOGIES],
+  ['side', SIDES],
+  ['sex', SEXES],
+  ['jic-type', JIC_TYPES],
+  ...MODALITY_IDS.map((m) => [`${STATUS_FACT_PREFIX}${m}`, RECOMMENDATION_STATUSES] as const),
 ]);
 
 const isKnown = (v: unknown): v is number | string => typeof v === 'number' || typeof v === 'string';

@@ -7,7 +7,7 @@ import { loadRules } from '../../src/rules/index.js';
 import type {
   Assessment, DataGap, FollowUp, HipAssessment, HipStage, ModalityId, OrderCheck, Recommendation, RecommendationStatus,
 } from '../../src/engine/types.js';
-import { MODALITY_IDS } from '../../src/engine/types.js';
+import { MODALITY_IDS } from '../../src/vocabulary/index.js';
 import type { CardContext } from '../../src/cards/index.js';
 
 export const EVALUATED_AT = '2026-11-20';

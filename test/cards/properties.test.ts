@@ -6,9 +6,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { orderCards, patientViewCards } from '../../src/cards/index.js';
 import { checkCardRules } from '../../src/cds-hooks/card.js';
-import {
-  ARCO_STAGES, CHINESE_STAGES, MODALITY_IDS, type Assessment, type HipAssessment, type OrderCheck, type Recommendation,
-} from '../../src/engine/types.js';
+import type { Assessment, HipAssessment, OrderCheck, Recommendation } from '../../src/engine/types.js';
+import { ARCO_STAGES, CHINESE_STAGES, MODALITY_IDS } from '../../src/vocabulary/index.js';
 import { context } from './fixtures.js';
 
 const text = fc.oneof(

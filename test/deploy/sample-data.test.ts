@@ -243,7 +243,7 @@ const engineReady = existsSync(repoPath('src/engine/index.ts')) && existsSync(re
 describe.skipIf(!engineReady)('docker/sample-data through the engine', () => {
   it.each(FILES)('%s is staged as intended', async (file) => {
     const rulesPath = '../../src/rules/index.js';
-    const enginePath = '../../src/engine/index.js';
+    const enginePath = '../../src/pipeline/index.js';
     const configPath = '../../src/config.js';
     const { loadRules } = (await import(rulesPath)) as { loadRules: (dir: string) => Promise<unknown> };
     const { assessBundle } = (await import(enginePath)) as {

@@ -1,5 +1,5 @@
 /** Hand-built PatientFacts for engine tests (no FHIR): one affected hip unless told otherwise. */
-import type { FindingId, FindingObservation, FindingValue, HipFacts, ImagingFact, PatientFacts, ScoreFact } from '../../src/facts/types.js';
+import type { FindingId, FindingObservation, FindingValue, HipFacts, ImagingFact, PatientFacts, ScoreFact } from '../../src/engine/patient-facts.js';
 
 export interface HipSpec {
   readonly side?: HipFacts['side'];

@@ -2,7 +2,7 @@
  * The loader refuses a faulty rule directory, naming the file and the JSON path
  * (design.md section 2). Each test copies the bundled rules into a tmp folder and breaks one file.
  */
-import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -44,6 +44,13 @@ describe('loadRules refuses, naming file and JSON path', () => {
     expect(rules.modalities).toHaveLength(28);
     expect(rules.sets.find((s) => s.id === 'arco-2019')).toMatchObject({ version: '2025.1.0', status: 'active', file: 'staging/arco-2019.json' });
     expect(rules.sets.every((s) => /^[0-9a-f]{64}$/.test(s.sha256))).toBe(true);
+  });
+
+  it('skips cases/, schema/ and corpus/ folders (report corpora are data, not rule files)', async () => {
+    await mkdir(join(dir, 'reports', 'corpus'), { recursive: true });
+    await writeFile(join(dir, 'reports', 'corpus', 'report-1.json'), JSON.stringify({ text: 'MRI left hip', kind: 'not-a-kind' }));
+    const rules = await loadRules(dir);
+    expect(rules.sets.some((s) => s.file.includes('corpus'))).toBe(false);
   });
 
   it('an unknown fact name', async () => {

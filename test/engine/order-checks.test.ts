@@ -1,8 +1,8 @@
 /** Order-entry checks (clinical-spec.md section 11) on hand-built facts and draft orders. */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { BUNDLED_RULES_DIR } from '../../src/config.js';
-import { assess, checkOrders } from '../../src/engine/index.js';
-import type { DraftOrderFact, PatientFacts, Side } from '../../src/facts/types.js';
+import { checkOrders, evaluate } from '../../src/engine/index.js';
+import type { DraftOrderFact, PatientFacts, Side } from '../../src/engine/patient-facts.js';
 import type { LoadedRules } from '../../src/rules/index.js';
 import { loadRules } from '../../src/rules/index.js';
 import { addMonths, ageOn, monthsBetween, monthsElapsed } from '../../src/engine/dates.js';
@@ -17,7 +17,7 @@ const NOW = '2026-11-21';
 const order = (kind: string, resourceType = 'ServiceRequest', side: Side | null = null): DraftOrderFact => ({
   resourceType, id: `draft-${kind}`, kind, matchedBy: 'code', side, display: kind,
 });
-const run = (facts: PatientFacts, ...orders: DraftOrderFact[]) => checkOrders(facts, assess(facts, rules, NOW), orders, rules);
+const run = (facts: PatientFacts, ...orders: DraftOrderFact[]) => checkOrders(evaluate(facts, rules, NOW), orders, rules);
 
 const preCollapse = hip({ side: 'left', findings: { 'xray-abnormal': true, 'necrotic-extent': 10 }, pain: [3] });
 const collapsed = hip({ side: 'right', findings: { 'collapse-depth': 3 } });

@@ -6,7 +6,7 @@ import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { BUNDLED_RULES_DIR } from '../../src/config.js';
 import { assess } from '../../src/engine/index.js';
-import { ARCO_STAGES, MODALITY_IDS } from '../../src/engine/types.js';
+import { ARCO_STAGES, MODALITY_IDS } from '../../src/vocabulary/index.js';
 import type { LoadedRules } from '../../src/rules/index.js';
 import { loadRules } from '../../src/rules/index.js';
 import { hip, patient } from './helpers.js';

@@ -1,7 +1,7 @@
 /** Test helpers: the bundled value sets, read with the schema (the real loader lives in src/rules/). */
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { compileValueSets, ValueSetFileSchema, type ValueSetFile, type ValueSets } from '../../src/facts/valuesets.js';
+import { compileValueSets, ValueSetFileSchema, type ValueSetFile, type ValueSets } from '../../src/rules/valuesets.js';
 
 export const VALUESETS_DIR = fileURLToPath(new URL('../../rules/valuesets/', import.meta.url));
 

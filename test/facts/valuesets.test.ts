@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   compileValueSets, imagingOrderCode, normalizeCode, ValueSetError, ValueSetFileSchema, type ValueSetFile,
-} from '../../src/facts/valuesets.js';
+} from '../../src/rules/valuesets.js';
 import { readValueSetFiles, valueSets } from './helpers.js';
 
 const ICD10CM = 'http://hl7.org/fhir/sid/icd-10-cm';

@@ -28,7 +28,7 @@ describe('prefetch resolution against a FHIR server', () => {
     app = await buildApp(testConfig({ FHIR_TIMEOUT_MS: '300', FHIR_MAX_PAGES: '5' }), {
       decide: (input) => {
         last = input;
-        return [];
+        return { cards: [], notes: [] };
       },
     });
   });

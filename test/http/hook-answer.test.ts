@@ -29,7 +29,7 @@ const warningCard: Card = {
 describe('POST /cds-services/{id}: the answer', () => {
   it('sends every field of every card, extensions included, as the decider made them', async () => {
     expect(checkCardRules(warningCard)).toEqual([]);
-    const app = await buildApp(testConfig(), { decide: () => [warningCard, { ...warningCard, uuid: randomUUID(), indicator: 'critical' }] });
+    const app = await buildApp(testConfig(), { decide: () => ({ cards: [warningCard, { ...warningCard, uuid: randomUUID(), indicator: 'critical' }], notes: [] }) });
     const res = await app.inject({ method: 'POST', url: '/cds-services/onfh-order-sign', payload: orderSignRequest({ prefetch: fullPrefetch(patientResources()) }) });
     // The cards are counted for the metrics, by service and indicator.
     const metrics = await app.inject({ method: 'GET', url: '/metrics' });

@@ -17,7 +17,7 @@ describe('POST /cds-services/{id}: request validation', () => {
     app = await buildApp(testConfig({ MAX_RESOURCES: '50', MAX_JSON_DEPTH: '16', BODY_LIMIT_BYTES: '20000' }), {
       decide: (input) => {
         seen.push(input);
-        return [];
+        return { cards: [], notes: [] };
       },
       now: () => new Date('2026-11-21T10:00:00Z'),
     });

@@ -30,11 +30,11 @@ describe('logging', () => {
     const log = captureLog();
     const app = await buildApp(testConfig({ LOG_LEVEL: 'trace' }), {
       logStream: log.stream,
-      decide: ({ record, log: requestLog }) => {
-        // Even a careless decider logging the record gets it redacted.
-        requestLog.info({ record, resources: record.resources }, 'decider ran');
-        return [];
-      },
+      decide: ({ record }) => ({
+        cards: [],
+        // Even a careless decider putting the record into a note (logged by the route) gets it redacted.
+        notes: [{ event: 'decider-ran', message: 'decider ran', record, resources: record.resources }],
+      }),
     });
     const partial = { ...fullPrefetch(patientResources(PATIENT_ID, 1)), observations: undefined };
     const request = patientViewRequest({ fhirServer: fhir.baseUrl, fhirAuthorization: fhirAuthorization(), prefetch: partial });

@@ -13,7 +13,7 @@ import { FALLBACK_TEMPLATES, buildPrefetch, draftOrders, generateOnfhPatient } f
 import { orderCards, patientViewCards, type CardContext } from '../../src/cards/index.js';
 import { checkCardRules } from '../../src/cds-hooks/card.js';
 import { BUNDLED_RULES_DIR } from '../../src/config.js';
-import { assess, checkOrders } from '../../src/engine/index.js';
+import { checkOrders, evaluate } from '../../src/engine/index.js';
 import { classifyDraftOrders, extractFacts } from '../../src/facts/index.js';
 import { loadRules, type LoadedRules } from '../../src/rules/index.js';
 import { mutable, mutatedDoc, type Json } from './support/mutations.js';
@@ -59,9 +59,10 @@ describe('the pure pipeline under fuzzing', () => {
       const list = (Array.isArray(input.resources) ? input.resources : []) as fhir4.FhirResource[];
       const orders = (Array.isArray(input.drafts) ? input.drafts : []) as fhir4.FhirResource[];
       const facts = extractFacts({ patientId: chart.patientId, resources: list }, rules.valueSets, NOW);
-      const assessment = assess(facts, rules, NOW);
+      const evaluation = evaluate(facts, rules, NOW);
+      const { assessment } = evaluation;
       const classified = classifyDraftOrders(orders, rules.valueSets, list);
-      const checks = checkOrders(facts, assessment, classified.orders, rules);
+      const checks = checkOrders(evaluation, classified.orders, rules);
       const cards = [...patientViewCards(assessment, ctx()), ...orderCards(checks, assessment, ctx())];
       const skipped = [...facts.notes, ...classified.notes].filter((n) => n.includes('could not be read'));
       return { assessment, cards, skipped };

@@ -34,7 +34,7 @@ describe('tokens never reach the log', () => {
         decide: () => {
           calls += 1;
           if (calls === 2) throw new Error('engine failure for the test');
-          return [];
+          return { cards: [], notes: [] };
         },
       },
     );

@@ -26,11 +26,6 @@ const errorLog = {
   },
 };
 
-/** The last error line the service logged (tests that collect failures key them by it). */
-export function lastServiceError(): string {
-  return lastLoggedError;
-}
-
 /** The whole service as buildApp makes it: HTTP, FHIR, and the clinical decider over the bundled rules. */
 export async function buildTestApp(env: Readonly<Record<string, string>> = {}): Promise<FastifyInstance> {
   // No load shedding: a slow CI runner must not turn a fuzz case into a 503 (shedding has its own tests).

@@ -16,8 +16,6 @@ const example = (name: string): Json | undefined => {
 const chart = generateOnfhPatient({ resourceCount: 60 });
 const prefetch = buildPrefetch(chart.resources, FALLBACK_TEMPLATES, chart.patientId);
 
-export const PATIENT_ID = chart.patientId;
-
 export function basePatientView(): { readonly request: Json; readonly source: string } {
   const fromExample = example('patient-view.json');
   if (fromExample !== undefined) return { request: fromExample, source: 'examples/patient-view.json' };
