@@ -9,7 +9,7 @@ import { MODALITY_IDS } from '../vocabulary/index.js';
 import { guidelineLinks, type CardContext, type CardDraft } from './context.js';
 import { studyName } from './resources.js';
 import {
-  MODALITY, capitalise, cell, clip, grade, hipName, hipsPhrase, ownWord, sentence, sizeText, stageText, type HipSide,
+  MODALITY, capitalise, cell, clip, grade, hipName, hipsPhrase, ownWord, sentence, sizeText, stageText, theHips, type HipSide,
 } from './vocabulary.js';
 import { followUpNeed, shortStudy } from './patient-view-imaging.js';
 
@@ -21,7 +21,7 @@ const MAX_OPTIONS = 6;
 const MODALITY_RULES = 'gl2025-modalities';
 
 /** Gaps that have a card of their own (imaging or data-gap card): not repeated in the summary. */
-export const GAPS_WITH_OWN_CARD: ReadonlySet<string> = new Set(['contralateral-hip-not-imaged', 'staging-findings-missing', 'side-unknown']);
+const GAPS_WITH_OWN_CARD: ReadonlySet<string> = new Set(['contralateral-hip-not-imaged', 'staging-findings-missing', 'side-unknown']);
 
 const RISK_FACTOR_TEXT: Readonly<Record<string, string>> = {
   smoking: 'smoking (cessation)',
@@ -103,12 +103,10 @@ function onlyFor(a: Assessment, sides: readonly HipSide[]): string | undefined {
 
 function optionText(a: Assessment, o: Option): string {
   const m = MODALITY[o.modality];
-  const qualifiers = [
-    o.rec.status === 'consider' ? 'to consider' : undefined,
-    m.availabilityVaries === true ? 'availability varies by country' : undefined,
-    onlyFor(a, o.sides),
-  ].filter((q) => q !== undefined);
-  return `${m.name} ${grade(o.rec)}${qualifiers.length > 0 ? ` (${qualifiers.join('; ')})` : ''}`;
+  // clinical-spec.md 14: the China-mainly products say so in these words, on their own
+  const availability = m.availabilityVaries === true ? ' (availability varies by country)' : '';
+  const qualifiers = [o.rec.status === 'consider' ? 'to consider' : undefined, onlyFor(a, o.sides)].filter((q) => q !== undefined);
+  return `${m.name} ${grade(o.rec)}${availability}${qualifiers.length > 0 ? ` — ${qualifiers.join('; ')}` : ''}`;
 }
 
 const APPLICABLE = new Set(['recommended', 'consider']);
@@ -137,7 +135,8 @@ function downgradedLine(a: Assessment, options: readonly Option[]): string | und
   for (const o of list) for (const n of new Set(o.rec.notes ?? [])) count.set(n, (count.get(n) ?? 0) + 1);
   for (const o of list) {
     const shared = (o.rec.notes ?? []).find((n) => (count.get(n) ?? 0) > 1);
-    const why = sentence(shared ?? o.rec.reasons[0] ?? o.rec.source);
+    // alone: its reason, and the note of its status rule (the first note is the modality's own caveat)
+    const why = shared !== undefined ? sentence(shared) : [o.rec.reasons[0] ?? o.rec.source, ...(o.rec.notes ?? []).slice(1)].map(sentence).join(' ');
     const key = [why, onlyFor(a, o.sides)].filter((x) => x !== undefined && x !== '').join(' ');
     byWhy.set(key, [...(byWhy.get(key) ?? []), `${MODALITY[o.modality].name} ${grade(o.rec)}`]);
   }
@@ -215,7 +214,8 @@ function fit(sections: readonly Section[]): string {
   return `${text.slice(0, MAX_DETAIL - 1).replace(/\s+\S*$/, '')}…`;
 }
 
-export function summaryCard(a: Assessment, ctx: CardContext): CardDraft {
+/** `gapCardShown`: the data-gap card is in the response, so the gaps it says are not repeated here. */
+export function summaryCard(a: Assessment, ctx: CardContext, gapCardShown = true): CardDraft {
   const row = (label: string, f: (h: HipAssessment) => string): string => `| ${label} | ${a.hips.map((h) => cell(f(h))).join(' | ')} |`;
   const table = [
     `| | ${a.hips.map((h) => hipName(h.side)).join(' | ')} |`,
@@ -231,8 +231,8 @@ export function summaryCard(a: Assessment, ctx: CardContext): CardDraft {
 
   const surgical = a.hips.filter((h) => h.surgicalEvaluation.indicated).map((h) => h.side);
   if (surgical.length > 0) {
-    const conservative = a.conservativeCare.indicated ? ` Conservative care also applies${conservativeCareWhy(a)} (TCM): weigh both with the surgeon.` : '';
-    sections.push({ lines: [`**Surgical evaluation indicated** for ${hipsPhrase(surgical)} (see the referral card).${conservative}`] });
+    const conservative = a.conservativeCare.indicated ? ` Conservative care also applies${conservativeCareWhy(a)} (TCM). Weigh both with the surgeon.` : '';
+    sections.push({ lines: [`**Surgical evaluation indicated** for ${theHips(surgical)} (see the referral card).${conservative}`] });
   } else if (a.conservativeCare.indicated) {
     sections.push({ lines: [`**Conservative care is the indicated path**${conservativeCareWhy(a)} (TCM).`] });
   }
@@ -257,7 +257,7 @@ export function summaryCard(a: Assessment, ctx: CardContext): CardDraft {
   if (a.replacedHips.length > 0) {
     sections.push({ lines: [`**Not assessed**: ${hipsPhrase(a.replacedHips)} replaced (no femoral head).`] });
   }
-  const gaps = a.dataGaps.filter((g) => !GAPS_WITH_OWN_CARD.has(g.code));
+  const gaps = gapCardShown ? a.dataGaps.filter((g) => !GAPS_WITH_OWN_CARD.has(g.code)) : a.dataGaps;
   if (gaps.length > 0) sections.push({ lines: ['**Data to complete**', ...gaps.map((g) => `- ${sentence(g.message)}`)] });
   const risks = a.riskFactors.filter((r) => r.id !== 'corticosteroid-exposure').map((r) => ownWord(RISK_FACTOR_TEXT, r.id) ?? words(r.id));
   if (risks.length > 0) sections.push({ lines: [`**Risk factors to address**: ${[...new Set(risks)].join(', ')}.`], optional: true });

@@ -43,13 +43,10 @@ export function patientViewCards(assessment: Assessment, ctx: CardContext): Card
 
 function hipCards(assessment: Assessment, ctx: CardContext, gapNeeds: readonly GapNeed[]): (CardDraft | undefined)[] {
   const imaging = imagingOverdueCard(assessment, ctx, gapNeeds);
-  return [
-    surgicalEvaluationCard(assessment, ctx),
-    imaging?.draft,
-    corticosteroidCard(assessment),
-    summaryCard(assessment, ctx),
-    dataGapCard(assessment, ctx, gapNeeds, imaging?.orders ?? []),
-  ];
+  const urgent = [surgicalEvaluationCard(assessment, ctx), imaging?.draft, corticosteroidCard(assessment)];
+  // The summary leaves out the gaps the data-gap card says, unless that card is the one that gives way (the fifth).
+  const gapCardShown = urgent.some((d) => d === undefined);
+  return [...urgent, summaryCard(assessment, ctx, gapCardShown), dataGapCard(assessment, ctx, gapNeeds, imaging?.orders ?? [])];
 }
 
 /**
