@@ -26,6 +26,7 @@ module.exports = {
     layer('pipeline-below-http', 'pipeline/', ['fhir', 'reports', 'facts', 'engine', 'cards', 'rules', 'vocabulary', 'cds-hooks']),
     layer('auth-at-the-edge', 'auth/', ['config', 'fhir', 'cds-hooks', 'vocabulary']),
     layer('metrics-at-the-edge', 'metrics/', ['config', 'cds-hooks', 'vocabulary']),
+    layer('store-at-the-edge', 'store/', ['config', 'cds-hooks', 'metrics', 'fhir', 'rules', 'vocabulary']),
     {
       name: 'http-below-app',
       severity: 'error',

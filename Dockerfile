@@ -21,6 +21,9 @@ COPY package.json package-lock.json ./
 RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
+# The governance console (console/ → dist/console; it bundles examples/ for "try a patient").
+COPY console ./console
+COPY examples ./examples
 RUN npm run build
 
 # ── runtime: production dependencies, compiled code, rules; nothing else ─────────────────────

@@ -30,6 +30,7 @@ import {
   patientViewRequest,
 } from './generate.js';
 import { checkCardRules } from '../src/cds-hooks/card.js';
+import { storeBench } from './store.js';
 
 const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 10);
 const WARMUP_SECONDS = Math.max(1, Math.round(SECONDS / 3));
@@ -230,7 +231,12 @@ async function main(): Promise<void> {
     // pooled p99 of one 10 s run differing 2× between identical servers on this shared machine.
     const p99Limit = 1.5 * aFloorRate.p99MedianOfRounds + 2;
     const cLimit = FHIR_DELAY_MS + 3;
+    // The decision store's cost on the hook path (bench/store.ts: in-process, store on vs off).
+    const store = await storeBench();
+    console.log(`\nstore: p50 added ${fmt(store.p50AddedMs, 3)} ms (on ${fmt(store.p50OnMs, 3)} vs off ${fmt(store.p50OffMs, 3)}, median of ${String(store.rounds)} rounds)`);
     const targets = [
+      { id: 'store-p50-added', what: 'decision store: p50 added to a hook call ≤ 0.2 ms', value: store.p50AddedMs, limit: 0.2,
+        pass: store.p50AddedMs <= 0.2 && store.recordsWritten === store.rounds * store.callsPerRound + store.callsPerRound },
       { id: 'a-throughput', what: '(a) service/floor throughput ≥ 0.8', value: throughputRatio, limit: 0.8,
         pass: throughputRatio >= 0.8 && clean(aServiceMax) && probes.a.status === 200 },
       { id: 'a-p99-at-35pct', what: `(a) p99 (median of ${String(ROUNDS)} rounds) at ${String(rate)} req/s ≤ 1.5 × floor's + 2 ms`, value: aServiceRate.p99MedianOfRounds, limit: p99Limit,
@@ -272,6 +278,7 @@ async function main(): Promise<void> {
       },
       ratios: { aThroughput: throughputRatio, aFloorAnsweringCards: aFloorCards.reqPerSec / aFloorPlain.reqPerSec, bThroughput: bServiceMax.reqPerSec / bFloorMax.reqPerSec, cP50OverFloorMs: cService.p50 - cFloor.p50 },
       memory,
+      store,
       targets,
     };
     writeFileSync(benchPath('./results.json'), `${JSON.stringify(results, null, 2)}\n`);

@@ -9,6 +9,7 @@ import type { DestinationStream } from 'pino';
 import { registerSecurity, securityStatus, type SecurityOptions } from './auth/index.js';
 import { registerClinicalRoutes } from './http/clinical-routes.js';
 import { registerRulePages } from './http/rule-pages.js';
+import { registerConsole } from './http/console.js';
 import { loadRules, type LoadedRules } from './rules/index.js';
 import type { FeedbackItem } from './cds-hooks/feedback.js';
 import { ONFH_SERVICES, type ServiceDefinition } from './cds-hooks/services.js';
@@ -21,6 +22,8 @@ import { loggerOptions } from './http/logging.js';
 import { registerOpenApi, registerOpenApiRoute } from './http/openapi.js';
 import { registerMetrics, setRuleSetVersions } from './metrics/index.js';
 import { createPipeline, type CdsDecider } from './pipeline/index.js';
+import { registerAdminRoutes } from './http/admin-routes.js';
+import { registerDecisionStore, type StoreTuning } from './store/plugin.js';
 
 export type { CdsDecider, CdsDecisionInput } from './pipeline/index.js';
 
@@ -39,6 +42,8 @@ export interface BuildAppOptions {
   readonly now?: () => Date;
   /** Feedback after it has been validated and logged (e.g. into a store). */
   readonly onFeedback?: (serviceId: string, feedback: readonly FeedbackItem[]) => void | Promise<void>;
+  /** The decision store (src/store): default on, except NODE_ENV=test; false: off; an object: on, with test tunables. */
+  readonly store?: StoreTuning | false;
 }
 
 const PACKAGE_VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
@@ -73,15 +78,18 @@ export async function buildApp(config: Config, options: BuildAppOptions = {}): P
   const now = options.now ?? (() => new Date());
   registerHealthRoutes(app, () => securityStatus(app));
   const pipeline = createPipeline(rules, { publicBaseUrl: config.PUBLIC_BASE_URL });
+  const store = registerDecisionStore(app, config, rules, now, options.store, options.onFeedback);
   registerCdsServiceRoutes(app, {
     config,
     services: options.services ?? ONFH_SERVICES,
     pipeline: options.decide === undefined ? pipeline : { decide: options.decide },
     now,
-    onFeedback: options.onFeedback,
+    onFeedback: store.onFeedback,
   });
   registerClinicalRoutes(app, pipeline, now);
   await registerRulePages(app, rules);
+  registerAdminRoutes(app, config, store.store, now);
+  await registerConsole(app, config, pipeline, now);
   registerOpenApiRoute(app);
   return app;
 }

@@ -71,6 +71,22 @@ export const ConfigSchema = z
     MAX_EVENT_LOOP_DELAY_MS: int(0, 60_000).default(1000),
     /** Graceful shutdown: how long in-flight requests may take after SIGTERM. */
     SHUTDOWN_TIMEOUT_MS: int(0, 600_000).default(10_000),
+    // ── decision store (design.md section 6; src/store/README.md) ──
+    /** PGlite's folder when DATABASE_URL is unset (one replica only). */
+    DATA_DIR: z.string().min(1).default('./data'),
+    /** A PostgreSQL server, e.g. postgres://user:pass@host:5432/onfh; set: PGlite is not used. */
+    DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL').optional(),
+    /** HMAC-SHA256 key turning patient ids into the stored patient key (≥ 32 characters; required in production). */
+    PSEUDONYM_KEY: z.string().min(32).optional(),
+    DECISION_RETENTION_DAYS: int(1, 36_500).default(400),
+    /** An overridden card stays away this long for that patient (a rule set may set its own overrideQuietDays). */
+    OVERRIDE_QUIET_DAYS: int(0, 3650).default(30),
+    /** Bearer token of /admin/*; unset: the admin routes answer 404. */
+    ADMIN_TOKEN: z.string().min(32).optional(),
+  })
+  .refine((c) => c.NODE_ENV !== 'production' || c.PSEUDONYM_KEY !== undefined, {
+    path: ['PSEUDONYM_KEY'],
+    message: 'is required when NODE_ENV=production (at least 32 characters; keep it secret and stable)',
   })
   .transform((c) => ({
     ...c,

@@ -16,7 +16,7 @@ import { badRequest, notFound, OperationOutcomeError } from '../fhir/operation-o
 import { createFhirDispatcher } from '../fhir/fhir-fetch.js';
 import { resolvePatientRecord } from '../fhir/prefetch.js';
 import { recordCards } from '../metrics/index.js';
-import type { Pipeline } from '../pipeline/index.js';
+import type { CdsDecision, Pipeline } from '../pipeline/index.js';
 import { outcomeResponse } from './errors.js';
 import { responseSchema, zodValidatorCompiler } from './zod-schemas.js';
 
@@ -34,6 +34,8 @@ interface HookCallLog {
   service: ServiceDefinition;
   hookInstance?: string;
   cards?: number;
+  /** The pipeline's hip stages, for the decision store's suppression (src/store/plugin.ts). */
+  hips?: CdsDecision['hips'];
 }
 
 declare module 'fastify' {
@@ -164,7 +166,7 @@ export function registerCdsServiceRoutes(app: FastifyInstance, options: CdsRoute
         dispatcher: fhirDispatcher,
         log: request.log,
       });
-      const { cards, notes } = pipeline.decide({
+      const { cards, notes, hips } = pipeline.decide({
         service: call.service,
         hook: body.hook,
         context: body.context,
@@ -175,6 +177,7 @@ export function registerCdsServiceRoutes(app: FastifyInstance, options: CdsRoute
       });
       for (const { message, ...fields } of notes) request.log.info(fields, message);
       call.cards = cards.length;
+      call.hips = hips;
       recordCards(call.service.id, cards);
       return { cards };
     },

@@ -20,19 +20,18 @@ const AssessmentQuerySchema = z.object({
     .describe('Evaluate as of this date (YYYY-MM-DD); default today (UTC)'),
 });
 
-const RuleSetsSchema = z.object({
-  ruleSets: z.array(
-    z.object({
-      id: z.string(),
-      version: z.string(),
-      status: z.enum(RULE_STATUSES),
-      kind: z.string(),
-      sha256: z.string(),
-      source: z.object({ document: z.string(), section: z.string() }),
-      file: z.string().describe('Path relative to RULES_DIR'),
-    }),
-  ),
+/** One loaded rule file as GET /rules shows it (the console's admin view extends it). */
+export const RuleSetInfoSchema = z.object({
+  id: z.string(),
+  version: z.string(),
+  status: z.enum(RULE_STATUSES),
+  kind: z.string(),
+  sha256: z.string(),
+  source: z.object({ document: z.string(), section: z.string() }),
+  file: z.string().describe('Path relative to RULES_DIR'),
 });
+
+const RuleSetsSchema = z.object({ ruleSets: z.array(RuleSetInfoSchema) });
 
 export function registerClinicalRoutes(app: FastifyInstance, pipeline: Pipeline, now: () => Date): void {
   app.post<{ Querystring: z.infer<typeof AssessmentQuerySchema>; Body: unknown }>(

@@ -21,7 +21,9 @@ export async function registerOpenApi(app: FastifyInstance, version: string): Pr
       tags: [
         { name: 'cds-hooks', description: 'CDS Hooks 2.0: discovery, service calls, feedback' },
         { name: 'operations', description: 'Health, readiness, metrics, this document' },
+        { name: 'admin', description: 'Decisions and feedback analytics (ADMIN_TOKEN; 404 when unset)' },
       ],
+      components: { securitySchemes: { adminToken: { type: 'http', scheme: 'bearer', description: 'ADMIN_TOKEN' } } },
     },
     transform: zodToOpenApiTransform,
   });

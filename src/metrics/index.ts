@@ -32,6 +32,8 @@ interface ProcessMetrics {
   readonly fhirFetchFailures: Counter<'resource_type' | 'outcome'>;
   readonly cards: Counter<'service' | 'indicator'>;
   readonly ruleSets: Gauge<'rule_set' | 'version'>;
+  readonly storeDropped: Counter<'reason'>;
+  readonly storeUp: Gauge;
 }
 
 let processMetrics: ProcessMetrics | undefined;
@@ -65,6 +67,17 @@ function getProcessMetrics(): ProcessMetrics {
       name: 'onfh_rule_set_info',
       help: 'The loaded rule sets: one series per rule set id and version, value 1.',
       labelNames: ['rule_set', 'version'],
+      registers: [registry],
+    }),
+    storeDropped: new Counter({
+      name: 'onfh_store_dropped_records_total',
+      help: 'Decision records not written to the store, by reason (queue-full: store down or slow too long; rejected; shutdown; closed).',
+      labelNames: ['reason'],
+      registers: [registry],
+    }),
+    storeUp: new Gauge({
+      name: 'onfh_store_up',
+      help: '1 while the decision store answers, else 0.',
       registers: [registry],
     }),
   };
@@ -106,6 +119,20 @@ export function setRuleSetVersions(sets: readonly { readonly id: string; readonl
   const m = getProcessMetrics();
   m.ruleSets.reset();
   for (const set of sets) m.ruleSets.set({ rule_set: set.id, version: set.version }, 1);
+}
+
+const STORE_DROP_REASONS = ['queue-full', 'rejected', 'shutdown', 'closed'];
+
+/** Decision records dropped by the store (src/store), by a bounded reason. */
+export function recordStoreDrop(reason: string, records: number): void {
+  getProcessMetrics().storeDropped.inc({ reason: STORE_DROP_REASONS.includes(reason) ? reason : 'other' }, records);
+}
+
+/** The store answers (1) or not (0); the first call also shows every drop reason at 0, so a dashboard has a series before the first drop. */
+export function setStoreUp(up: boolean): void {
+  const m = getProcessMetrics();
+  m.storeUp.set(up ? 1 : 0);
+  for (const reason of STORE_DROP_REASONS) m.storeDropped.inc({ reason }, 0);
 }
 
 // ── per app ──────────────────────────────────────────────────────────────────────────────

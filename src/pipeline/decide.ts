@@ -35,10 +35,18 @@ export interface DecisionNote {
   readonly [field: string]: unknown;
 }
 
+/** The stage of one hip behind a call's cards, e.g. { side: 'right', stage: 'ARCO 2 / IIb' }. */
+export interface HipStageNote {
+  readonly side: string;
+  readonly stage: string;
+}
+
 export interface CdsDecision {
   readonly cards: readonly Card[];
   /** For the log, never for the chart: no patient data, no order text. */
   readonly notes: readonly DecisionNote[];
+  /** Each hip's stage: the store shows an overridden card again when its hip's stage changed (src/store/suppression.ts). */
+  readonly hips?: readonly HipStageNote[];
 }
 
 /** Turns one hook call into cards (and notes). Pure; an exception becomes a 500. */
@@ -77,7 +85,8 @@ export function decideCards(rules: LoadedRules, input: CdsDecisionInput, options
     ...(options.publicBaseUrl !== undefined && { ruleSetUrl: (id: string) => ruleSetUrl(options.publicBaseUrl ?? '', id) }),
     imagingOrders: rules.valueSets.imagingOrders,
   };
-  if (input.hook === 'patient-view') return { cards: patientViewCards(assessment, ctx), notes: NO_NOTES };
+  const hips = assessment.hips.map((h): HipStageNote => ({ side: h.side, stage: `ARCO ${h.stage.arco ?? '-'} / ${h.stage.chinese ?? '-'}` }));
+  if (input.hook === 'patient-view') return { cards: patientViewCards(assessment, ctx), notes: NO_NOTES, hips };
 
   const { orders, notes } = classifyDraftOrders(draftsToCheck(input), rules.valueSets, input.record.resources);
   // clinical-spec.md 11: an order that cannot be understood gets no card and a log line.
@@ -85,5 +94,5 @@ export function decideCards(rules: LoadedRules, input: CdsDecisionInput, options
   const decisionNotes: readonly DecisionNote[] =
     notes.length > 0 ? [{ event: 'orders-not-understood', message: 'draft orders not understood', count: notes.length, notes }] : NO_NOTES;
   const checks = checkOrders(evaluation, orders, rules);
-  return { cards: orderCards(checks, assessment, ctx), notes: decisionNotes };
+  return { cards: orderCards(checks, assessment, ctx), notes: decisionNotes, hips };
 }

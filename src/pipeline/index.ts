@@ -8,7 +8,7 @@ import { assessBundle, type AssessBundleResult } from './assess-bundle.js';
 import { decideCards, type CdsDecider, type ClinicalOptions } from './decide.js';
 
 export { assessBundle, type AssessBundleResult } from './assess-bundle.js';
-export { decideCards, evaluationDate, type CdsDecider, type CdsDecisionInput, type ClinicalOptions } from './decide.js';
+export { decideCards, evaluationDate, type CdsDecider, type CdsDecision, type CdsDecisionInput, type ClinicalOptions } from './decide.js';
 
 /** What the route files receive: the loaded rules and the two ways in. */
 export interface Pipeline {

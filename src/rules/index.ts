@@ -106,7 +106,10 @@ export function compileRuleFiles(files: readonly ReadFile[], faults: RuleFault[]
       file: f.file,
       sha256: f.sha256,
       data: r.data,
-      info: { id: d.id, version: d.version, status: d.status, kind, sha256: f.sha256, source: d.source, file: f.file },
+      info: {
+        id: d.id, version: d.version, status: d.status, kind, sha256: f.sha256, source: d.source, file: f.file,
+        ...('overrideQuietDays' in d && typeof d.overrideQuietDays === 'number' ? { overrideQuietDays: d.overrideQuietDays } : {}),
+      },
     });
   }
   const ofKind = <D>(kind: string, list: readonly ParsedRuleFile<unknown>[] = parsedFiles) =>

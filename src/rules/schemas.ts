@@ -34,6 +34,8 @@ export const Header = {
     section: z.string().min(1).describe('section or table, e.g. "Table 2"'),
   }),
   description: z.string().optional(),
+  overrideQuietDays: z.number().int().min(0).max(3650).optional()
+    .describe('days an overridden card of this rule set stays away for that patient (default OVERRIDE_QUIET_DAYS); 0: never suppressed'),
 };
 
 export const DataGapRule = z.strictObject({

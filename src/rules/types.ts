@@ -38,6 +38,8 @@ export interface RuleSetInfo extends RuleRef {
   readonly sha256: string;
   readonly source: { readonly document: string; readonly section: string };
   readonly file: string;
+  /** Days an overridden card of this rule set is not shown again to that patient; unset: OVERRIDE_QUIET_DAYS. */
+  readonly overrideQuietDays?: number;
 }
 
 export interface Cited {

@@ -14,9 +14,10 @@ describe('loadConfig', () => {
   });
 
   it('defaults AUTH_MODE to jwt in production and to none elsewhere', () => {
-    expect(loadConfig({ NODE_ENV: 'production' }).AUTH_MODE).toBe('jwt');
+    const key = { PSEUDONYM_KEY: 'k'.repeat(32) }; // required in production (src/store)
+    expect(loadConfig({ NODE_ENV: 'production', ...key }).AUTH_MODE).toBe('jwt');
     expect(loadConfig({ NODE_ENV: 'development' }).AUTH_MODE).toBe('none');
-    expect(loadConfig({ NODE_ENV: 'production', AUTH_MODE: 'none' }).AUTH_MODE).toBe('none');
+    expect(loadConfig({ NODE_ENV: 'production', AUTH_MODE: 'none', ...key }).AUTH_MODE).toBe('none');
   });
 
   it('refuses a bad value, naming the variable', () => {

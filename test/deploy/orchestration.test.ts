@@ -62,8 +62,11 @@ function seconds(duration: string | undefined): number {
 }
 
 describe('docker/compose.yaml', () => {
-  it('has the service, a HAPI FHIR server and a one-shot sample-data loader', () => {
-    expect(Object.keys(compose.services).sort()).toEqual(['hapi', 'load-sample-data', 'onfh-cds']);
+  it('has the service, a HAPI FHIR server, a one-shot sample-data loader and the PostgreSQL of the decision store', () => {
+    expect(Object.keys(compose.services).sort()).toEqual(['hapi', 'load-sample-data', 'onfh-cds', 'postgres']);
+    const config = loadConfig(svc('onfh-cds').environment ?? {});
+    expect(config.DATABASE_URL).toMatch(/^postgres:\/\/[^@]+@postgres:5432\//);
+    expect(svc('onfh-cds').depends_on?.postgres?.condition).toBe('service_healthy');
   });
 
   it('pins every image: HAPI by release tag, the loader on the Dockerfile base image by digest', () => {
@@ -235,6 +238,9 @@ const deployment = ofKind('Deployment', DeploymentSchema)[0];
 const pod = deployment?.spec.template.spec;
 const container = pod?.containers[0];
 const envOf = (name: string) => container?.env.find((e) => e.name === name)?.value;
+/** The container's environment as the config sees it; a value from a Secret stands in as a 32-character placeholder. */
+const envValues = () =>
+  Object.fromEntries((container?.env ?? []).map((e) => [e.name, e.value ?? ('valueFrom' in e ? (e.name === 'DATABASE_URL' ? 'postgres://secret' : 's'.repeat(32)) : undefined)]));
 const configMaps = ofKind('ConfigMap', ConfigMapSchema);
 const configMapMountedAt = (path: string) => {
   const mount = container?.volumeMounts.find((m) => m.mountPath === path);
@@ -276,17 +282,25 @@ describe('docker/k8s', () => {
   });
 
   it('Deployment: gives SIGTERM draining more time than preStop + SHUTDOWN_TIMEOUT_MS before SIGKILL', () => {
-    const config = loadConfig(Object.fromEntries((container?.env ?? []).map((e) => [e.name, e.value])));
+    const config = loadConfig(envValues());
     const preStop = container?.lifecycle?.preStop.exec.command ?? [];
     const preStopSeconds = preStop[0] === 'sleep' ? Number(preStop[1]) : 0;
     expect((pod?.terminationGracePeriodSeconds ?? 0) * 1000).toBeGreaterThan(preStopSeconds * 1000 + config.SHUTDOWN_TIMEOUT_MS);
   });
 
   it("Deployment: its environment passes the service's config schema (production, JWT auth)", () => {
-    const config = loadConfig(Object.fromEntries((container?.env ?? []).map((e) => [e.name, e.value])));
+    const config = loadConfig(envValues());
     expect(config.NODE_ENV).toBe('production');
     expect(config.AUTH_MODE).toBe('jwt');
     expect(config.PUBLIC_BASE_URL).toMatch(/^https:\/\//);
+  });
+
+  it('Deployment: two replicas share one PostgreSQL; its URL and the pseudonym key come from a Secret', () => {
+    for (const name of ['DATABASE_URL', 'PSEUDONYM_KEY']) {
+      const entry = container?.env.find((e) => e.name === name) as { value?: string; valueFrom?: { secretKeyRef?: { name: string; key: string } } } | undefined;
+      expect(entry?.value).toBeUndefined();
+      expect(entry?.valueFrom?.secretKeyRef).toEqual({ name: 'onfh-cds-store', key: name });
+    }
   });
 
   it('Deployment: RULES_DIR is where the site-rules ConfigMap is mounted, read-only', () => {

@@ -237,6 +237,9 @@ describe.skipIf(!existsSync(SERVER_SOURCE))('production mode: node dist/server.j
         FHIR_SERVER_ALLOWLIST: fhir.base,
         FHIR_TIMEOUT_MS: '15000',
         SHUTDOWN_TIMEOUT_MS: '10000',
+        PSEUDONYM_KEY: 'production-smoke-pseudonym-key-0123456789',
+        // No PostgreSQL answers here: the service must serve regardless (and so writes no DATA_DIR).
+        DATABASE_URL: 'postgres://onfh@127.0.0.1:1/onfh',
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
