@@ -1,10 +1,10 @@
 /**
  * Renders one hook response the way a CDS Hooks client (e.g. the CDS Hooks sandbox) shows it, for
  * the README (issue 4 item 5): a self-contained HTML page (docs/img/patient-view-cards.html) and
- * the same cards as GitHub markdown (docs/cards.md). The app runs in-process with a fixed clock, so
+ * the same cards as GitHub markdown (renderCardsMarkdown, used by scripts/cards-doc.ts for docs/cards.md). The app runs in-process with a fixed clock, so
  * the output only changes when the rules or the cards change.
  *
- *   npx tsx scripts/render-cards.ts [request.json] [--out docs/img/patient-view-cards.html] [--md docs/cards.md]
+ *   npx tsx scripts/render-cards.ts [request.json] [--out docs/img/patient-view-cards.html]
  *
  * Screenshot (docs/cards.md has the exact command): headless chromium on the HTML file.
  *
@@ -201,9 +201,9 @@ export function renderCardsMarkdown(cards: readonly RenderableCard[]): string {
     .map((card, n) => {
       const lines = [`**${String(n + 1)}. ${INDICATOR_LABEL[card.indicator].toUpperCase()} · ${mdText(card.summary)}**`, '', ...card.detail.split('\n'), ''];
       for (const s of card.suggestions ?? []) lines.push(`▸ Suggestion: _${mdText(s.label)}_  `);
-      for (const l of card.links ?? []) lines.push(`▸ Link: ${mdText(l.label)}  `);
+      for (const l of card.links ?? []) lines.push(`▸ Link: ${mdText(l.label)} (${mdText(l.url)})  `);
       if (card.overrideReasons !== undefined) lines.push(`▸ Override reasons: ${card.overrideReasons.map((r) => mdText(r.display)).join(' · ')}  `);
-      lines.push(`<sub>Source: ${mdText(card.source.label)}</sub>`);
+      lines.push(`<sub>Source: ${mdText(card.source.label)}${card.source.url === undefined ? '' : ` · ${mdText(card.source.url)}`}</sub>`);
       return lines.map((l) => (l === '' ? '>' : `> ${l}`)).join('\n');
     })
     .join('\n\n');
@@ -218,10 +218,11 @@ interface PatientLike {
   readonly birthDate?: string;
 }
 
-function patientBanner(request: unknown, now: Date): string | undefined {
+/** "Daniel Synthetic · born 1982-04-17 (44 y) · male · patient-view · 2026-11-21", from a hook request's prefetch or a Bundle's Patient. */
+export function patientBanner(request: unknown, now: Date, hookName?: string): string | undefined {
   if (typeof request !== 'object' || request === null) return undefined;
-  const r = request as { hook?: unknown; prefetch?: { patient?: PatientLike } };
-  const p = r.prefetch?.patient;
+  const r = request as { hook?: unknown; prefetch?: { patient?: PatientLike }; resourceType?: unknown; entry?: { resource?: PatientLike & { resourceType?: string } }[] };
+  const p = r.prefetch?.patient ?? (r.resourceType === 'Bundle' ? r.entry?.find((e) => e.resource?.resourceType === 'Patient')?.resource : undefined);
   if (p === undefined) return undefined;
   const name = p.name?.[0];
   const parts = [[...(name?.given ?? []), name?.family ?? ''].join(' ').trim()];
@@ -232,7 +233,7 @@ function patientBanner(request: unknown, now: Date): string | undefined {
     parts.push(`born ${p.birthDate} (${String(age)} y)`);
   }
   if (p.gender !== undefined) parts.push(p.gender);
-  parts.push(`${typeof r.hook === 'string' ? r.hook : 'hook'} · ${now.toISOString().slice(0, 10)}`);
+  parts.push(`${hookName ?? (typeof r.hook === 'string' ? r.hook : 'hook')} · ${now.toISOString().slice(0, 10)}`);
   return parts.filter((x) => x !== '').join(' · ');
 }
 
@@ -242,44 +243,13 @@ function argValue(args: readonly string[], flag: string): string | undefined {
 }
 
 const NOW = new Date('2026-11-21T09:00:00Z');
-const WINDOW = '1000,1212';
-
-/** docs/cards.md: what the page is, the screenshot, the cards as markdown, how to regenerate. */
-function cardsPage(cardsMarkdown: string, requestFile: string, context: string | undefined): string {
-  return `# Cards as an EHR shows them
-
-One \`patient-view\` call (\`${requestFile}\`, synthetic patient${context === undefined ? '' : `: ${context}`}) answered by the
-service with the bundled rules and the clock fixed at ${NOW.toISOString()}. The screenshot is the
-response drawn the way CDS Hooks clients (e.g. the CDS Hooks sandbox) draw cards: indicator colour,
-summary, detail markdown, suggestion button, override reasons on the warning, source label.
-
-![patient-view cards rendered as in an EHR](img/patient-view-cards.png)
-
-The same cards as markdown (summary, then the \`detail\` exactly as the service sends it):
-
-${cardsMarkdown}
-
-## Regenerate
-
-\`\`\`sh
-npx tsx scripts/render-cards.ts examples/patient-view.json --out docs/img/patient-view-cards.html --md docs/cards.md
-chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run --disable-background-networking \\
-  --disable-component-update --disable-sync --user-data-dir=$(mktemp -d) --window-size=${WINDOW} \\
-  --screenshot=docs/img/patient-view-cards.png file://$PWD/docs/img/patient-view-cards.html
-\`\`\`
-
-The window height is set to the content; raise it if the cards grow. [The HTML page](img/patient-view-cards.html)
-is self-contained (no scripts, no external resources; all card text escaped).
-`;
-}
 
 async function main(args: readonly string[]): Promise<void> {
   const { buildApp } = await import('../src/app.js');
   const { testConfig } = await import('../src/config.js');
-  const flags = new Set(['--out', '--md']);
+  const flags = new Set(['--out']);
   const requestFile = args.find((a, i) => !a.startsWith('--') && !flags.has(args[i - 1] ?? '')) ?? 'examples/patient-view.json';
   const out = argValue(args, '--out') ?? 'docs/img/patient-view-cards.html';
-  const md = argValue(args, '--md');
 
   const requestText = readFileSync(requestFile, 'utf8');
   const request: unknown = JSON.parse(requestText);
@@ -294,10 +264,6 @@ async function main(args: readonly string[]): Promise<void> {
     const context = patientBanner(request, NOW);
     writeFileSync(out, renderCardsHtml(cards, { title: 'ONFH decision support', ...(context === undefined ? {} : { context }) }));
     process.stdout.write(`wrote ${out} (${String(cards.length)} cards)\n`);
-    if (md !== undefined) {
-      writeFileSync(md, cardsPage(renderCardsMarkdown(cards), requestFile, context));
-      process.stdout.write(`wrote ${md}\n`);
-    }
   } finally {
     await app.close();
   }

@@ -8,6 +8,7 @@ import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { DestinationStream } from 'pino';
 import { registerSecurity, securityStatus, type SecurityOptions } from './auth/index.js';
 import { registerClinicalRoutes } from './http/clinical-routes.js';
+import { registerRulePages } from './http/rule-pages.js';
 import { registerConsole } from './http/console.js';
 import { loadRules, type LoadedRules } from './rules/index.js';
 import type { FeedbackItem } from './cds-hooks/feedback.js';
@@ -79,7 +80,7 @@ export async function buildApp(config: Config, options: BuildAppOptions = {}): P
 
   const now = options.now ?? (() => new Date());
   registerHealthRoutes(app, () => securityStatus(app));
-  const pipeline = createPipeline(rules);
+  const pipeline = createPipeline(rules, { publicBaseUrl: config.PUBLIC_BASE_URL });
   const services = options.services ?? ONFH_SERVICES;
   const decide = options.decide ?? pipeline.decide;
   const store = registerDecisionStore(app, config, rules, now, options.store, options.onFeedback);
@@ -91,6 +92,7 @@ export async function buildApp(config: Config, options: BuildAppOptions = {}): P
     onFeedback: store.onFeedback,
   });
   registerClinicalRoutes(app, pipeline, now, config.MAX_RESOURCES);
+  await registerRulePages(app, rules);
   registerAdminRoutes(app, config, store.store, now);
   await registerConsole(app, config, pipeline, now);
   registerOpenApiRoute(app);

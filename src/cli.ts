@@ -2,6 +2,7 @@
 /**
  * onfh-cds command line (design.md section 1): the engine offline.
  *   onfh-cds assess <bundle.json> [--now YYYY-MM-DD] [--rules DIR]   print the Assessment JSON
+ *   onfh-cds cards <file.json> [--hook H] [--now YYYY-MM-DD] [--json] [--base-url URL]  the cards as an EHR shows them
  *   onfh-cds rules validate [--rules DIR]                             load and check every rule file
  *   onfh-cds rules test [--rules DIR]                                 run rules/**\/cases/*.json
  *   onfh-cds reports eval [--rules DIR] [--misses]                    read the report corpus, print precision and recall
@@ -18,9 +19,13 @@ import { assessBundle } from './pipeline/index.js';
 import { describeCaseResult, runCases } from './pipeline/cases.js';
 import type { CorpusEntry } from './reports/corpus.js';
 import { CorpusEntrySchema, describeCorpusResult, evaluateCorpus } from './reports/corpus.js';
+import { cardsText } from './cards/text.js';
+import type { HookName } from './cds-hooks/request.js';
+import { HOOKS, offlineCards } from './pipeline/offline-cards.js';
 
 const USAGE = `usage:
   onfh-cds assess <bundle.json> [--now YYYY-MM-DD] [--rules DIR]
+  onfh-cds cards <bundle-or-hook-request.json> [--hook patient-view|order-select|order-sign] [--now YYYY-MM-DD] [--json] [--base-url URL] [--rules DIR]
   onfh-cds rules validate [--rules DIR]
   onfh-cds rules test [--rules DIR]
   onfh-cds reports eval [--rules DIR] [--misses]`;
@@ -34,6 +39,9 @@ export interface CliIo {
 
 class UsageError extends Error {}
 
+/** Where `npm start` serves the rule pages the cards link to (override with --base-url). */
+const DEFAULT_BASE_URL = 'http://localhost:3000';
+
 async function load(dir: string, io: CliIo): Promise<LoadedRules | null> {
   try {
     return await loadRules(dir);
@@ -46,24 +54,54 @@ async function load(dir: string, io: CliIo): Promise<LoadedRules | null> {
   }
 }
 
+/** A JSON file and the rules, or null when either cannot be had (the reason written to err). */
+async function readWithRules(file: string, rulesDir: string, io: CliIo): Promise<{ json: unknown; rules: LoadedRules } | null> {
+  let json: unknown;
+  try {
+    json = JSON.parse(await readFile(file, 'utf8')) as unknown;
+  } catch (e) {
+    io.err(`cannot read ${file}: ${(e as Error).message}`);
+    return null;
+  }
+  const rules = await load(rulesDir, io);
+  return rules === null ? null : { json, rules };
+}
+
 async function assessCommand(file: string | undefined, now: string, rulesDir: string, io: CliIo): Promise<number> {
   if (file === undefined) throw new UsageError('assess needs a bundle file');
   if (!isIsoDate(now)) throw new UsageError(`--now must be a date YYYY-MM-DD, got "${now}"`);
-  let bundle: unknown;
-  try {
-    bundle = JSON.parse(await readFile(file, 'utf8')) as unknown;
-  } catch (e) {
-    io.err(`cannot read ${file}: ${(e as Error).message}`);
-    return 1;
-  }
-  const rules = await load(rulesDir, io);
-  if (!rules) return 1;
-  const result = assessBundle(bundle, rules, now);
+  const read = await readWithRules(file, rulesDir, io);
+  if (read === null) return 1;
+  const result = assessBundle(read.json, read.rules, now);
   if (!result.ok) {
     io.err(`${file}: ${result.error}`);
     return 1;
   }
   io.out(JSON.stringify(result.assessment, null, 2));
+  return 0;
+}
+
+/** The cards of a Bundle or a hook request, as text (or the CDS Hooks response with --json). */
+async function cardsCommand(file: string | undefined, opts: { now: string; hook: string | undefined; json: boolean; baseUrl: string }, rulesDir: string, io: CliIo): Promise<number> {
+  if (file === undefined) throw new UsageError('cards needs a Bundle or a CDS Hooks request file');
+  if (!isIsoDate(opts.now)) throw new UsageError(`--now must be a date YYYY-MM-DD, got "${opts.now}"`);
+  if (opts.hook !== undefined && !(HOOKS as readonly string[]).includes(opts.hook)) {
+    throw new UsageError(`--hook must be one of ${HOOKS.join(', ')}, got "${opts.hook}"`);
+  }
+  const read = await readWithRules(file, rulesDir, io);
+  if (read === null) return 1;
+  const result = offlineCards(read.json, read.rules, opts.now, opts.hook as HookName | undefined, { publicBaseUrl: opts.baseUrl });
+  if (!result.ok) {
+    io.err(`${file}: ${result.error}`);
+    return 1;
+  }
+  if (opts.json) {
+    io.out(JSON.stringify({ cards: result.cards }, null, 2));
+    return 0;
+  }
+  const what = result.input === 'bundle' ? 'FHIR Bundle' : 'CDS Hooks request';
+  io.out(`${result.hook} for Patient/${result.patientId} on ${opts.now} (${what} ${file}): ${String(result.cards.length)} card${result.cards.length === 1 ? '' : 's'}\n`);
+  io.out(cardsText(result.cards));
   return 0;
 }
 
@@ -130,6 +168,9 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       options: {
         now: { type: 'string' },
         rules: { type: 'string' },
+        hook: { type: 'string' },
+        json: { type: 'boolean' },
+        'base-url': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
         misses: { type: 'boolean' },
       },
@@ -141,6 +182,9 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     const rulesDir = resolve(values.rules ?? BUNDLED_RULES_DIR);
     const [command, sub, ...rest] = positionals;
     if (command === 'assess' && rest.length === 0) return await assessCommand(sub, values.now ?? io.today(), rulesDir, io);
+    if (command === 'cards' && rest.length === 0) {
+      return await cardsCommand(sub, { now: values.now ?? io.today(), hook: values.hook, json: values.json === true, baseUrl: values['base-url'] ?? DEFAULT_BASE_URL }, rulesDir, io);
+    }
     if (command === 'rules' && sub === 'validate' && rest.length === 0) return await validateCommand(rulesDir, io);
     if (command === 'rules' && sub === 'test' && rest.length === 0) return await testCommand(rulesDir, io);
     if (command === 'reports' && sub === 'eval' && rest.length === 0) return await reportsEvalCommand(rulesDir, values.misses === true, io);

@@ -78,7 +78,8 @@ export function gapImagingNeeds(a: Assessment): GapNeed[] {
     } else if (gap.code === 'contralateral-hip-not-imaged' && (gap.side === 'left' || gap.side === 'right')) {
       const side = gap.side;
       const affected = a.hips.filter((h) => h.side !== side);
-      const forHip = affected[0];
+      // clinical-spec.md 14: when the ONFH hip was replaced, its ONFH is still the reason to image the other hip
+      const forHip = affected[0] ?? replacedOnfhHip(a, side === 'left' ? 'right' : 'left');
       if (forHip === undefined) continue;
       out.push({
         gap,
@@ -89,6 +90,17 @@ export function gapImagingNeeds(a: Assessment): GapNeed[] {
     }
   }
   return out;
+}
+
+/** A replaced hip as the reason of an order (its ONFH on record; no assessment of it). */
+function replacedOnfhHip(a: Assessment, side: 'left' | 'right'): HipAssessment | undefined {
+  if (!a.replacedHips.includes(side)) return undefined;
+  return {
+    side, conditions: [], etiology: 'non-traumatic', findings: {}, sizeCategory: null,
+    stage: { arco: null, chinese: null, source: null, recorded: null }, recommendations: [],
+    followUp: { modality: 'MR', intervalMonths: 6, lastStudy: null, due: a.evaluatedAt, overdue: false },
+    surgicalEvaluation: { indicated: false, reasons: [] }, progressionRisk: { high: false, factors: [] },
+  };
 }
 
 function covers(order: ImagingOrder, need: ImagingNeed): boolean {
@@ -107,7 +119,8 @@ function imagingSourcesCaveat(a: Assessment): string | undefined {
 export function imagingOverdueCard(a: Assessment, ctx: CardContext, gaps: readonly GapNeed[]): { draft: CardDraft; orders: ImagingOrder[] } | undefined {
   const overdue = a.hips.filter((h) => h.followUp.overdue);
   if (overdue.length === 0) return undefined;
-  const needs = overdue.map(followUpNeed);
+  // clinical-spec.md 14: in pregnancy the follow-up MRI is ordered without contrast
+  const needs = overdue.map((h) => (a.pregnant ? { ...followUpNeed(h), note: 'Pregnancy: MRI without contrast.' } : followUpNeed(h)));
   // An MRI that is due anyway also takes in a gap's MRI (one bilateral study rather than two).
   const gapNeeds = needs.some((n) => n.modality === 'MR') ? gaps.filter((g) => g.need.modality === 'MR') : [];
   const { orders, unorderable } = planImaging([...needs, ...gapNeeds.map((g) => g.need)], ctx.imagingOrders);
@@ -146,6 +159,7 @@ export function imagingOverdueCard(a: Assessment, ctx: CardContext, gaps: readon
       suggestions: orders.map((o) => orderSuggestion(o, ctx.patientId)),
       selectionBehavior: selectionFor(orders),
       overrideReasons: IMAGING_OVERRIDE_REASONS,
+      ruleSet: 'imaging-follow-up',
     },
   };
 }
@@ -179,5 +193,6 @@ export function dataGapCard(a: Assessment, ctx: CardContext, gaps: readonly GapN
     indicator: 'info',
     suggestions: orders.map((o) => orderSuggestion(o, ctx.patientId)),
     selectionBehavior: selectionFor(orders),
+    ruleSet: 'imaging-follow-up',
   };
 }

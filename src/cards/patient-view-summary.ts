@@ -1,183 +1,28 @@
 /**
- * patient-view, the summary card: stage, the plan by recommendation status with GRADE grades, next
- * imaging, risk factors (clinical-spec.md sections 4-10), in words a clinician reads in seconds.
+ * The patient-view summary card (clinical-spec.md 5, 7.2, 8, 14: readable cards): each hip's stage,
+ * size and next imaging; the indicated path; the strongest options first, at most six, the rest a
+ * count behind the card's link; what is not recommended or contraindicated; adaptations
+ * (pregnancy, replaced hips); data to complete. The detail stays under 1,500 characters.
  */
 import { reportEvidenceLines } from './patient-view-reports.js';
 import type { Assessment, HipAssessment, Recommendation } from '../engine/types.js';
-import { MODALITY_IDS, type ModalityId, type RecommendationStatus } from '../vocabulary/index.js';
+import { MODALITY_IDS, type ModalityId } from '../vocabulary/index.js';
 import { guidelineLinks, type CardContext, type CardDraft } from './context.js';
 import { studyName } from './resources.js';
 import {
-  MODALITY, MODALITY_GROUP_ORDER, capitalise, cell, clip, grade, hipName, hipsPhrase, ownWord, sentence, sizeText, stageText,
-  type HipSide, type ModalityGroup,
+  MODALITY, capitalise, cell, clip, grade, hipName, hipsPhrase, ownWord, sentence, sizeText, stageText, theHips, type HipSide,
 } from './vocabulary.js';
 import { followUpNeed, shortStudy } from './patient-view-imaging.js';
 
-// ---------------------------------------------------------------------------------------------
-// Card: summary (info)
+/** clinical-spec.md 14: a card's detail a clinician reads between two patients. */
+export const MAX_DETAIL = 1500;
+/** clinical-spec.md 14: options listed in the detail; the rest are counted and linked. */
+const MAX_OPTIONS = 6;
+/** The rule set whose page lists every option with its source (the summary card's link). */
+const MODALITY_RULES = 'gl2025-modalities';
 
-type ListedStatus = Exclude<RecommendationStatus, 'not-applicable'>;
-
-const STATUS_HEADING: Readonly<Record<ListedStatus, string>> = {
-  recommended: '**Recommended** (strong)',
-  consider: '**Consider**',
-  'no-recommendation': '**No clear recommendation**',
-  'not-recommended': '**Not recommended**',
-  contraindicated: '**Contraindicated for this patient**',
-};
-const STATUS_ORDER: readonly ListedStatus[] = ['recommended', 'consider', 'no-recommendation', 'not-recommended', 'contraindicated'];
-
-/** One hip's recommendation of a modality. */
-interface Listed {
-  /** The hip's place in Assessment.hips (two hips may share a side). */
-  readonly hip: number;
-  readonly side: HipSide;
-  readonly rec: Recommendation;
-}
-
-const MODALITY_INDEX: ReadonlyMap<string, number> = new Map(MODALITY_IDS.map((m, i) => [m, i]));
-
-/**
- * Every hip's recommendations by modality, in clinical-spec.md section 5 order (within one, hips
- * in order, then each hip's own order): one pass over the Assessment for all the summary's lists.
- */
-function byModality(a: Assessment): Listed[][] {
-  const lists: Listed[][] = MODALITY_IDS.map(() => []);
-  a.hips.forEach((h, hip) => {
-    for (const rec of h.recommendations) {
-      const i = MODALITY_INDEX.get(rec.modality);
-      if (i !== undefined) lists[i]?.push({ hip, side: h.side, rec });
-    }
-  });
-  return lists;
-}
-
-interface Entry {
-  readonly modality: ModalityId;
-  readonly rec: Recommendation;
-  readonly sides: HipSide[];
-}
-
-/** GRADE evidence letters in order; anything else is compared as text, as it always was. */
-function compareEvidence(x: string, y: string): number {
-  const rx = evidenceRank(x);
-  const ry = evidenceRank(y);
-  return rx > 0 && ry > 0 ? rx - ry : x.localeCompare(y);
-}
-
-function evidenceRank(e: string): number {
-  return e === 'A' ? 1 : e === 'B' ? 2 : e === 'C' ? 3 : e === 'D' ? 4 : 0;
-}
-
-function entriesByStatus(lists: readonly (readonly Listed[])[], status: ListedStatus): Entry[] {
-  const entries: Entry[] = [];
-  MODALITY_IDS.forEach((modality, i) => {
-    let entry: Entry | undefined;
-    for (const x of lists[i] ?? []) {
-      if (x.rec.status !== status) continue;
-      if (entry === undefined) {
-        entry = { modality, rec: x.rec, sides: [x.side] };
-        entries.push(entry);
-      } else {
-        entry.sides.push(x.side);
-      }
-    }
-  });
-  // Strong before weak, high evidence before low; table order otherwise (stable sort).
-  return entries.sort((x, y) => x.rec.strength - y.rec.strength || compareEvidence(x.rec.evidence, y.rec.evidence));
-}
-
-/** "left hip only" when a patient with more than one affected hip has an entry not about every hip. */
-function onlyFor(a: Assessment, sides: readonly HipSide[]): string | undefined {
-  return a.hips.length > 1 && sides.length < a.hips.length ? `${hipsPhrase(sides)} only` : undefined;
-}
-
-function qualified(text: string, qualifiers: readonly (string | undefined)[]): string {
-  let q = '';
-  for (const x of qualifiers) if (x !== undefined && x !== '') q = q === '' ? x : `${q}; ${x}`;
-  return q === '' ? text : `${text} (${q})`;
-}
-
-function item(a: Assessment, e: Entry, withReasons: boolean): string {
-  return qualified(`${MODALITY[e.modality].name} ${grade(e.rec)}`, withReasons ? [onlyFor(a, e.sides), ...e.rec.reasons] : [onlyFor(a, e.sides)]);
-}
-
-function groupedLines(a: Assessment, entries: readonly Entry[], withReasons: (e: Entry) => boolean): string[] {
-  const byGroup = new Map<ModalityGroup, string[]>();
-  for (const e of entries) {
-    const g = MODALITY[e.modality].group;
-    const text = item(a, e, withReasons(e));
-    const items = byGroup.get(g);
-    if (items === undefined) byGroup.set(g, [text]);
-    else items.push(text);
-  }
-  const lines: string[] = [];
-  for (const g of MODALITY_GROUP_ORDER) {
-    const items = byGroup.get(g);
-    if (items !== undefined) lines.push(`- ${g}: ${items.join(', ')}`);
-  }
-  return lines;
-}
-
-/** Why a modality is not recommended or contraindicated; the bisphosphonates in GL2025's own words. */
-function whyNot(modality: ModalityId, rec: Recommendation): string {
-  if (modality === 'zoledronic-acid' || modality === 'alendronate') {
-    return 'high-quality evidence indicates they do not improve outcomes in ONFH (GL2025 Table 6)';
-  }
-  return rec.reasons.length > 0 ? rec.reasons.join('; ') : rec.source;
-}
-
-/** Items sharing the same reasons and hips share a line: "PRP A1, SVF B1: active malignancy". */
-function reasonLines(a: Assessment, lists: readonly (readonly Listed[])[], status: 'not-recommended' | 'contraindicated'): string[] {
-  const lines = new Map<string, { names: string[]; why: string }>();
-  MODALITY_IDS.forEach((modality, i) => {
-    let byWhy: Map<string, { rec: Recommendation; sides: HipSide[] }> | undefined;
-    for (const { side, rec } of lists[i] ?? []) {
-      if (rec.status !== status) continue;
-      const why = whyNot(modality, rec);
-      byWhy ??= new Map();
-      const seen = byWhy.get(why);
-      if (seen === undefined) byWhy.set(why, { rec, sides: [side] });
-      else seen.sides.push(side);
-    }
-    if (byWhy === undefined) return;
-    for (const [why, { rec, sides }] of byWhy) {
-      const key = `${why}|${sides.join(',')}`;
-      const line = lines.get(key) ?? { names: [], why: qualified(why, [onlyFor(a, sides)]) };
-      line.names.push(`${MODALITY[modality].name} ${grade(rec)}`);
-      lines.set(key, line);
-    }
-  });
-  return [...lines.values()].map((l) => `- ${capitalise(l.names.join(', '))}: ${l.why}`);
-}
-
-/** Caveats that always go with a modality (clinical-spec.md 5.1: core decompression). */
-function noteLines(a: Assessment, lists: readonly (readonly Listed[])[]): string[] {
-  const out: string[] = [];
-  MODALITY_IDS.forEach((modality, i) => {
-    let seen: Map<string, HipSide[]> | undefined;
-    let lastHip = -1;
-    for (const { hip, side, rec } of lists[i] ?? []) {
-      // Each hip's first recommended or considered entry of the modality speaks for the hip.
-      if (hip === lastHip || (rec.status !== 'recommended' && rec.status !== 'consider')) continue;
-      lastHip = hip;
-      const combinations = rec.combinations !== undefined && rec.combinations.length > 0;
-      if (!combinations && (rec.notes === undefined || rec.notes.length === 0)) continue;
-      const parts = (rec.notes ?? []).map(sentence);
-      if (combinations) parts.push(`A1 combinations (GL2025 Table 11): ${rec.combinations.join(', ')}.`);
-      const text = parts.join(' ');
-      seen ??= new Map();
-      const sides = seen.get(text);
-      if (sides === undefined) seen.set(text, [side]);
-      else sides.push(side);
-    }
-    if (seen === undefined) return;
-    for (const [text, sides] of seen) {
-      out.push(`- ${qualified(capitalise(MODALITY[modality].name), [onlyFor(a, sides)])}: ${text}`);
-    }
-  });
-  return out;
-}
+/** Gaps that have a card of their own (imaging or data-gap card): not repeated in the summary. */
+const GAPS_WITH_OWN_CARD: ReadonlySet<string> = new Set(['contralateral-hip-not-imaged', 'staging-findings-missing', 'side-unknown']);
 
 const RISK_FACTOR_TEXT: Readonly<Record<string, string>> = {
   smoking: 'smoking (cessation)',
@@ -206,51 +51,174 @@ const PROGRESSION_TEXT: Readonly<Record<string, string>> = {
 };
 
 /** Engine reason codes such as "early-stage" read as words; free text passes through. */
-/** ": early stage (ARCO 1–2), …": which of clinical-spec.md 7.2's conditions applied, in words ("" when none is named). */
-export function conservativeCareWhy(a: Assessment): string {
-  const why = a.conservativeCare.reasons.map((r) => words(r, CONSERVATIVE_CARE_TEXT)).join('; ');
-  return why === '' ? '' : `: ${why}`;
-}
-
 function words(reason: string, known: Readonly<Record<string, string>> = {}): string {
   const text = ownWord(known, reason);
   if (text !== undefined) return text;
   return /^[a-z0-9]+(-[a-z0-9]+)+$/.test(reason) ? reason.replace(/-/g, ' ') : reason;
 }
 
+/** ": early stage (ARCO 1–2), …": which of clinical-spec.md 7.2's conditions applied, in words ("" when none is named). */
+export function conservativeCareWhy(a: Assessment): string {
+  const why = a.conservativeCare.reasons.map((r) => words(r, CONSERVATIVE_CARE_TEXT)).join('; ');
+  return why === '' ? '' : `: ${why}`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Options, strongest first (clinical-spec.md 14)
+
+interface Option {
+  readonly modality: ModalityId;
+  readonly rec: Recommendation;
+  readonly sides: HipSide[];
+}
+
+const MODALITY_INDEX: ReadonlyMap<string, number> = new Map(MODALITY_IDS.map((m, i) => [m, i]));
+const evidenceRank = (e: string): number => ('ABCD'.indexOf(e) + 5) % 5;
+
+/** Each modality and status once (hips merged), for the statuses asked. */
+function optionsWith(a: Assessment, statuses: ReadonlySet<string>): Option[] {
+  const byKey = new Map<string, Option>();
+  for (const h of a.hips) {
+    for (const rec of h.recommendations) {
+      if (!statuses.has(rec.status)) continue;
+      const key = `${rec.modality}|${rec.status}`;
+      const seen = byKey.get(key);
+      if (seen === undefined) byKey.set(key, { modality: rec.modality, rec, sides: [h.side] });
+      else seen.sides.push(h.side);
+    }
+  }
+  return [...byKey.values()];
+}
+
+/** Strength 1 before 2 before 3, evidence A before B, recommended before consider, then GL2025's order. */
+function strongestFirst(x: Option, y: Option): number {
+  return x.rec.strength - y.rec.strength
+    || evidenceRank(x.rec.evidence) - evidenceRank(y.rec.evidence)
+    || (x.rec.status === 'recommended' ? 0 : 1) - (y.rec.status === 'recommended' ? 0 : 1)
+    || (MODALITY_INDEX.get(x.modality) ?? 0) - (MODALITY_INDEX.get(y.modality) ?? 0);
+}
+
+function onlyFor(a: Assessment, sides: readonly HipSide[]): string | undefined {
+  return a.hips.length > 1 && sides.length < a.hips.length ? `${hipsPhrase(sides)} only` : undefined;
+}
+
+function optionText(a: Assessment, o: Option): string {
+  const m = MODALITY[o.modality];
+  // clinical-spec.md 14: the China-mainly products say so in these words, on their own
+  const availability = m.availabilityVaries === true ? ' (availability varies by country)' : '';
+  const qualifiers = [o.rec.status === 'consider' ? 'to consider' : undefined, onlyFor(a, o.sides)].filter((q) => q !== undefined);
+  return `${m.name} ${grade(o.rec)}${availability}${qualifiers.length > 0 ? ` — ${qualifiers.join('; ')}` : ''}`;
+}
+
+const APPLICABLE = new Set(['recommended', 'consider']);
+
+/** A strong (strength 1) option this patient should only consider: the reason matters (asymptomatic small lesion, ARCO 3A). */
+const downgraded = (o: Option): boolean => o.rec.strength === 1 && o.rec.status === 'consider';
+
+/** Notes of the options shown (a downgraded option's notes go with its own line), one line per modality. */
+function noteLines(shown: readonly Option[]): string[] {
+  const lines: string[] = [];
+  for (const o of shown) {
+    if (downgraded(o)) continue;
+    const parts = (o.rec.notes ?? []).map(sentence);
+    if (o.rec.combinations !== undefined && o.rec.combinations.length > 0) parts.push(`A1 combinations (GL2025 Table 11): ${o.rec.combinations.join(', ')}.`);
+    if (parts.length > 0) lines.push(`- ${capitalise(MODALITY[o.modality].name)}: ${parts.join(' ')}`);
+  }
+  return lines;
+}
+
+/** "**Strong options to consider only**": each reason and its notes once, with the options it covers. */
+function downgradedLine(a: Assessment, options: readonly Option[]): string | undefined {
+  const byWhy = new Map<string, string[]>();
+  const list = options.filter(downgraded);
+  // the note several of them share (SMALL's on asymptomatic small lesions) says it once; else each its reason
+  const count = new Map<string, number>();
+  for (const o of list) for (const n of new Set(o.rec.notes ?? [])) count.set(n, (count.get(n) ?? 0) + 1);
+  for (const o of list) {
+    const shared = (o.rec.notes ?? []).find((n) => (count.get(n) ?? 0) > 1);
+    // alone: its reason, and the note of its status rule (the first note is the modality's own caveat)
+    const why = shared !== undefined ? sentence(shared) : [o.rec.reasons[0] ?? o.rec.source, ...(o.rec.notes ?? []).slice(1)].map(sentence).join(' ');
+    const key = [why, onlyFor(a, o.sides)].filter((x) => x !== undefined && x !== '').join(' ');
+    byWhy.set(key, [...(byWhy.get(key) ?? []), `${MODALITY[o.modality].name} ${grade(o.rec)}`]);
+  }
+  if (byWhy.size === 0) return undefined;
+  return `**Strong options to consider only**: ${[...byWhy].map(([why, names]) => `${names.join(', ')}: ${why}`).join(' ')}`;
+}
+
+/** Items sharing the same reasons and hips share a line: "PRP A1, SVF B1: active malignancy". */
+function reasonLine(a: Assessment, status: 'not-recommended' | 'contraindicated'): string | undefined {
+  const lines = new Map<string, string[]>();
+  for (const o of optionsWith(a, new Set([status])).sort(strongestFirst)) {
+    const why = o.modality === 'zoledronic-acid' || o.modality === 'alendronate'
+      ? 'do not improve ONFH outcomes, GL2025 Table 6'
+      : o.rec.reasons.join('; ') || o.rec.source;
+    const key = [why, onlyFor(a, o.sides)].filter((x) => x !== undefined).join('; ');
+    lines.set(key, [...(lines.get(key) ?? []), `${MODALITY[o.modality].name} ${grade(o.rec)}`]);
+  }
+  if (lines.size === 0) return undefined;
+  const heading = status === 'not-recommended' ? '**Not recommended**' : '**Contraindicated for this patient**';
+  return `${heading}: ${[...lines].map(([why, names]) => `${names.join(', ')} (${why})`).join('; ')}.`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The card
+
+function nextWhen(fu: HipAssessment['followUp']): string {
+  if (fu.scheduled !== undefined) return `scheduled ${fu.scheduled}`;
+  if (fu.lastStudy === null) return 'due now';
+  return fu.overdue ? `overdue since ${fu.due}` : `due ${fu.due}`;
+}
+
 function nextImagingCell(hip: HipAssessment): string {
   const fu = hip.followUp;
   const need = followUpNeed(hip);
   const study = studyName(need.modality, need.side === 'both' ? 'both' : hip.side);
+  // clinical-spec.md 14: imaging already booked
+  if (fu.scheduled !== undefined) return `${study}, **scheduled ${fu.scheduled}**`;
   // clinical-spec.md section 8: no study on record → due on the evaluation date.
   if (fu.lastStudy === null) return `${study}, **due now** (no imaging on record)`;
   const when = fu.overdue ? `**overdue** since ${fu.due}` : `due ${fu.due}`;
   return `${study}, ${when} (every ${String(fu.intervalMonths)} months; last ${fu.lastStudy})`;
 }
 
-function nextWhen(fu: HipAssessment['followUp']): string {
-  if (fu.lastStudy === null) return 'due now';
-  return fu.overdue ? `overdue since ${fu.due}` : `due ${fu.due}`;
-}
-
+/** One glance: the hips and stages, the path (surgery wins over conservative care), the next study. */
 function summaryLine(a: Assessment): string {
   const many = a.hips.length > 1;
   const first = a.hips[0];
   const stagePart = many || first === undefined
     ? `ONFH: ${a.hips.map((h) => `${h.side === 'unknown' ? 'side not recorded' : h.side} ${stageText(h.stage)}`).join(', ')}`
     : `${first.side === 'unknown' ? 'Hip ONFH (side not recorded)' : `${hipName(first.side)} ONFH`}: ${stageText(first.stage)}${first.sizeCategory === null ? '' : `, ${first.sizeCategory} lesion`}`;
-  const care = a.conservativeCare.indicated ? ' · conservative care' : '';
-  const next = [...a.hips].sort((x, y) => x.followUp.due.localeCompare(y.followUp.due))[0];
-  const nextPart = next === undefined
-    ? ''
-    : ` · next: ${shortStudy(followUpNeed(next), many)} ${nextWhen(next.followUp)}`;
-  return clip(`${stagePart}${care}${nextPart}`);
+  // clinical-spec.md 14: "conservative care" and "surgical evaluation indicated" never share a summary
+  const surgery = a.hips.some((h) => h.surgicalEvaluation.indicated);
+  const path = surgery ? ' · surgical evaluation indicated' : a.conservativeCare.indicated ? ' · conservative care' : '';
+  const next = [...a.hips].sort((x, y) => (x.followUp.scheduled ?? x.followUp.due).localeCompare(y.followUp.scheduled ?? y.followUp.due))[0];
+  const nextPart = next === undefined ? '' : ` · next: ${shortStudy(followUpNeed(next), many)} ${nextWhen(next.followUp)}`;
+  return clip(`${stagePart}${path}${nextPart}`);
 }
 
-export function summaryCard(a: Assessment, ctx: CardContext): CardDraft {
+/** Sections in the order read; when the detail would pass MAX_DETAIL the optional ones go first, from the end. */
+interface Section {
+  readonly lines: readonly string[];
+  readonly optional?: boolean;
+}
+
+function fit(sections: readonly Section[]): string {
+  const kept = [...sections];
+  const join = (list: readonly Section[]): string => list.map((s) => s.lines.join('\n')).join('\n\n');
+  while (join(kept).length > MAX_DETAIL) {
+    const i = kept.map((s) => s.optional === true).lastIndexOf(true);
+    if (i === -1) break;
+    kept.splice(i, 1);
+  }
+  const text = join(kept);
+  if (text.length <= MAX_DETAIL) return text;
+  return `${text.slice(0, MAX_DETAIL - 1).replace(/\s+\S*$/, '')}…`;
+}
+
+/** `gapCardShown`: the data-gap card is in the response, so the gaps it says are not repeated here. */
+export function summaryCard(a: Assessment, ctx: CardContext, gapCardShown = true): CardDraft {
   const row = (label: string, f: (h: HipAssessment) => string): string => `| ${label} | ${a.hips.map((h) => cell(f(h))).join(' | ')} |`;
-  // The detail's lines, its sections apart by an empty line, joined once at the end.
-  const lines = [
+  const table = [
     `| | ${a.hips.map((h) => hipName(h.side)).join(' | ')} |`,
     `|---|${a.hips.map(() => '---').join('|')}|`,
     row('Stage', (h) => stageText(h.stage)),
@@ -258,37 +226,54 @@ export function summaryCard(a: Assessment, ctx: CardContext): CardDraft {
     row('Next imaging', nextImagingCell),
   ];
   if (a.hips.some((h) => h.progressionRisk.high)) {
-    lines.push(row('Progression risk', (h) => (h.progressionRisk.high ? `high: ${h.progressionRisk.factors.map((f) => words(f, PROGRESSION_TEXT)).join(', ')}` : 'not high')));
+    table.push(row('Progression risk', (h) => (h.progressionRisk.high ? `high: ${h.progressionRisk.factors.map((f) => words(f, PROGRESSION_TEXT)).join(', ')}` : 'not high')));
   }
-  const section = (heading: string, body: readonly string[] = []): void => {
-    lines.push('', heading);
-    for (const line of body) lines.push(line);
-  };
+  const sections: Section[] = [{ lines: table }];
 
-  if (a.conservativeCare.indicated) {
-    section(`**Conservative care is the indicated path**${conservativeCareWhy(a)} (TCM).`);
+  const surgical = a.hips.filter((h) => h.surgicalEvaluation.indicated).map((h) => h.side);
+  if (surgical.length > 0) {
+    const conservative = a.conservativeCare.indicated ? ` Conservative care also applies${conservativeCareWhy(a)} (TCM). Weigh both with the surgeon.` : '';
+    sections.push({ lines: [`**Surgical evaluation indicated** for ${theHips(surgical)} (see the referral card).${conservative}`] });
+  } else if (a.conservativeCare.indicated) {
+    sections.push({ lines: [`**Conservative care is the indicated path**${conservativeCareWhy(a)} (TCM).`] });
   }
-  const byMod = byModality(a);
-  for (const status of STATUS_ORDER) {
-    let body: string[];
-    if (status === 'not-recommended' || status === 'contraindicated') body = reasonLines(a, byMod, status);
-    else body = groupedLines(a, entriesByStatus(byMod, status), (e) => status === 'consider' && e.rec.strength === 1);
-    if (body.length > 0) section(STATUS_HEADING[status], body);
+  if (a.pregnant) {
+    sections.push({ lines: ['**Advice adapted for pregnancy**: technetium [99Tc] MDP, simvastatin and ESWT are not offered; follow-up imaging by MRI without contrast.'] });
   }
-  const notes = noteLines(a, byMod);
-  if (notes.length > 0) section('**Notes**', notes);
+
+  const options = optionsWith(a, APPLICABLE).sort(strongestFirst);
+  const shown = options.slice(0, MAX_OPTIONS);
+  const link = ctx.ruleSetUrl?.(MODALITY_RULES) ?? ctx.guideline.url;
+  const rest = options.length - shown.length;
+  const more = rest > 0 ? `…and ${String(rest)} more option${rest === 1 ? '' : 's'} (weaker evidence or strength)${link === undefined ? '' : `: [every option with its source](${link})`}.` : undefined;
+  if (shown.length > 0) {
+    sections.push({ lines: ['**Options, strongest first**', ...shown.map((o, i) => `${String(i + 1)}. ${optionText(a, o)}`), ...(more === undefined ? [] : [more])] });
+  }
+  const weigh = downgradedLine(a, options);
+  if (weigh !== undefined) sections.push({ lines: [weigh] });
+  for (const status of ['not-recommended', 'contraindicated'] as const) {
+    const line = reasonLine(a, status);
+    if (line !== undefined) sections.push({ lines: [line] });
+  }
+  if (a.replacedHips.length > 0) {
+    sections.push({ lines: [`**Not assessed**: ${hipsPhrase(a.replacedHips)} replaced (no femoral head).`] });
+  }
+  const gaps = gapCardShown ? a.dataGaps.filter((g) => !GAPS_WITH_OWN_CARD.has(g.code)) : a.dataGaps;
+  if (gaps.length > 0) sections.push({ lines: ['**Data to complete**', ...gaps.map((g) => `- ${sentence(g.message)}`)] });
   const risks = a.riskFactors.filter((r) => r.id !== 'corticosteroid-exposure').map((r) => ownWord(RISK_FACTOR_TEXT, r.id) ?? words(r.id));
-  if (risks.length > 0) section(`**Risk factors to address**: ${[...new Set(risks)].join(', ')}.`);
-  if (a.dataGaps.length > 0) section('**Data to complete**', a.dataGaps.map((g) => `- ${sentence(g.message)}`));
+  if (risks.length > 0) sections.push({ lines: [`**Risk factors to address**: ${[...new Set(risks)].join(', ')}.`], optional: true });
+  const notes = noteLines(shown);
+  if (notes.length > 0) sections.push({ lines: ['**Notes**', ...notes], optional: true });
+  // design.md 5 / clinical-spec.md 13: the report sentences behind the findings, verbatim
   const quoted = reportEvidenceLines(a);
-  if (quoted.length > 0) section('**From radiology reports**', quoted);
-  section('_GRADE (GL2025 Table 1): evidence A high to D very low; strength 1 strong, 2 weak, 3 no clear recommendation._');
+  if (quoted.length > 0) sections.push({ lines: ['**From radiology reports**', ...quoted], optional: true });
+  sections.push({ lines: ['_GRADE (GL2025 Table 1): evidence A high to D very low; strength 1 strong, 2 weak, 3 no clear recommendation._'], optional: true });
 
   return {
     summary: summaryLine(a),
-    detail: lines.join('\n'),
+    detail: fit(sections),
     indicator: 'info',
-    links: guidelineLinks(ctx, 'Guideline: non-surgical treatment of ONFH (GL2025)'),
+    links: guidelineLinks(ctx, 'Every option with its source (rules and guideline)', MODALITY_RULES),
+    ruleSet: MODALITY_RULES,
   };
 }
-

@@ -11,7 +11,7 @@ import type { Assessment } from '../engine/types.js';
 import { cardStamp, finishCard, type CardContext, type CardDraft } from './context.js';
 import { referralServiceRequest } from './resources.js';
 import { clip, grade, hipName, stageText, theHips } from './vocabulary.js';
-import { dataGapCard, gapImagingNeeds, imagingOverdueCard, overrideReasons } from './patient-view-imaging.js';
+import { dataGapCard, gapImagingNeeds, imagingOverdueCard, overrideReasons, type GapNeed } from './patient-view-imaging.js';
 import { conservativeCareWhy, summaryCard } from './patient-view-summary.js';
 import { suspectedOnfhCard } from './patient-view-reports.js';
 
@@ -30,24 +30,42 @@ const MAX_CARDS = 4;
 
 export function patientViewCards(assessment: Assessment, ctx: CardContext): Card[] {
   const rules = ctx.ruleSets.length > 0 ? ctx.ruleSets : assessment.rules;
-  // clinical-spec.md 13: ONFH on imaging, not on the problem list: an info card, even out of scope.
-  const suspected = suspectedOnfhCard(assessment, ctx);
-  // clinical-spec.md section 1: out of scope → no card at all (but that one).
-  if (!assessment.inScope || assessment.hips.length === 0) return suspected ? [finishCard(suspected, cardStamp(rules, ctx), ctx)] : [];
-
-  const gapNeeds = gapImagingNeeds(assessment);
-  const imaging = imagingOverdueCard(assessment, ctx, gapNeeds);
-  const drafts = [
-    surgicalEvaluationCard(assessment, ctx),
-    imaging?.draft,
-    corticosteroidCard(assessment),
-    summaryCard(assessment, ctx),
-    dataGapCard(assessment, ctx, gapNeeds, imaging?.orders ?? []),
-    suspected,
-  ].filter((d): d is CardDraft => d !== undefined);
-  // Only when all five apply is one left out: the data-gap card, whose gaps the summary also lists.
   const stamp = cardStamp(rules, ctx);
-  return drafts.slice(0, MAX_CARDS).map((d) => finishCard(d, stamp, ctx));
+  // clinical-spec.md 13: ONFH on imaging, not on the problem list: an info card, even out of scope
+  // (but never for a child: clinical-spec.md 14, no card at any hook under 18).
+  const suspected = assessment.outOfScopeReason === 'under-18' ? undefined : suspectedOnfhCard(assessment, ctx);
+  // clinical-spec.md 1 and 14: out of scope (no ONFH, under 18) → no card at all (but that one).
+  if (!assessment.inScope) return suspected ? [finishCard(suspected, stamp, ctx)] : [];
+  const gapNeeds = gapImagingNeeds(assessment);
+  // clinical-spec.md 14: every ONFH hip replaced → no stage, modality, imaging or surgery card;
+  // the other, natural hip's MRI still speaks (the data-gap card).
+  const drafts = assessment.hips.length === 0
+    ? [dataGapCard(assessment, ctx, gapNeeds, []), suspected]
+    : [...hipCards(assessment, ctx, gapNeeds), suspected];
+  return readable(drafts.filter((d): d is CardDraft => d !== undefined)).map((d) => finishCard(d, stamp, ctx));
+}
+
+function hipCards(assessment: Assessment, ctx: CardContext, gapNeeds: readonly GapNeed[]): (CardDraft | undefined)[] {
+  const imaging = imagingOverdueCard(assessment, ctx, gapNeeds);
+  const urgent = [surgicalEvaluationCard(assessment, ctx), imaging?.draft, corticosteroidCard(assessment)];
+  // The summary leaves out the gaps the data-gap card says, unless that card is the one that gives way (the fifth).
+  const gapCardShown = urgent.some((d) => d === undefined);
+  return [...urgent, summaryCard(assessment, ctx, gapCardShown), dataGapCard(assessment, ctx, gapNeeds, imaging?.orders ?? [])];
+}
+
+/**
+ * clinical-spec.md 14: at most four cards, no two with the same summary (the first, most urgent,
+ * kept). Only when all five apply is one left out: the data-gap card, last in the list.
+ */
+export function readable<T extends { readonly summary: string }>(drafts: readonly T[]): T[] {
+  const seen = new Set<string>();
+  const out: T[] = [];
+  for (const d of drafts) {
+    if (seen.has(d.summary) || out.length === MAX_CARDS) continue;
+    seen.add(d.summary);
+    out.push(d);
+  }
+  return out;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -91,6 +109,7 @@ function surgicalEvaluationCard(a: Assessment, ctx: CardContext): CardDraft | un
     }],
     selectionBehavior: 'at-most-one',
     overrideReasons: SURGICAL_OVERRIDE_REASONS,
+    ruleSet: 'surgical-evaluation',
   };
 }
 
@@ -115,6 +134,7 @@ function corticosteroidCard(a: Assessment): CardDraft | undefined {
     ].join('\n'),
     indicator: 'warning',
     overrideReasons: CORTICOSTEROID_OVERRIDE_REASONS,
+    ruleSet: 'risk-factors',
   };
 }
 

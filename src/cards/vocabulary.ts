@@ -16,12 +16,12 @@ export const SYSTEM = {
 
 /** GL2025 table groups, in the order the guideline presents them (Tables 5–10). */
 export type ModalityGroup = 'General' | 'Medication' | 'Physical therapy' | 'TCM external therapy' | 'Minimally invasive';
-export const MODALITY_GROUP_ORDER: readonly ModalityGroup[] = [
-  'General', 'Medication', 'Physical therapy', 'TCM external therapy', 'Minimally invasive',
-];
 
-/** How a modality reads in a list, and its GL2025 table group. */
-export const MODALITY: Readonly<Record<ModalityId, { readonly name: string; readonly group: ModalityGroup }>> = {
+/**
+ * How a modality reads in a list, and its GL2025 table group; `availabilityVaries`: a product
+ * available mainly in China (clinical-spec.md 14: "(availability varies by country)").
+ */
+export const MODALITY: Readonly<Record<ModalityId, { readonly name: string; readonly group: ModalityGroup; readonly availabilityVaries?: true }>> = {
   // GL2025 Table 5 (and 3.7.1: walking aids, wheelchairs not recommended)
   'health-education': { name: 'health education', group: 'General' },
   'psychological-support': { name: 'psychological support', group: 'General' },
@@ -31,11 +31,11 @@ export const MODALITY: Readonly<Record<ModalityId, { readonly name: string; read
   // GL2025 Table 6
   'zoledronic-acid': { name: 'zoledronic acid', group: 'Medication' },
   alendronate: { name: 'alendronate', group: 'Medication' },
-  'tc99-mdp': { name: 'technetium [99Tc] MDP', group: 'Medication' },
-  'xianling-gubao': { name: 'Xianling Gubao capsules', group: 'Medication' },
-  'tongluo-shenggu': { name: 'Tongluo Shenggu capsules', group: 'Medication' },
-  gutouyusheng: { name: 'Gutouyusheng capsules', group: 'Medication' },
-  'cervus-cucumis-polypeptide': { name: 'cervus and cucumis polypeptide injection', group: 'Medication' },
+  'tc99-mdp': { name: 'technetium [99Tc] MDP', group: 'Medication', availabilityVaries: true },
+  'xianling-gubao': { name: 'Xianling Gubao capsules', group: 'Medication', availabilityVaries: true },
+  'tongluo-shenggu': { name: 'Tongluo Shenggu capsules', group: 'Medication', availabilityVaries: true },
+  gutouyusheng: { name: 'Gutouyusheng capsules', group: 'Medication', availabilityVaries: true },
+  'cervus-cucumis-polypeptide': { name: 'cervus and cucumis polypeptide injection', group: 'Medication', availabilityVaries: true },
   'levodopa-benserazide': { name: 'levodopa-benserazide', group: 'Medication' },
   enoxaparin: { name: 'enoxaparin', group: 'Medication' },
   simvastatin: { name: 'simvastatin', group: 'Medication' },

@@ -228,8 +228,8 @@ function emptyValues(value: unknown, path: string, out: string[]): void {
  * CDS Hooks 2.0: summary under 140 characters; indicator info | warning | critical; source.label;
  * selectionBehavior present whenever suggestions are; each override reason a Coding with display;
  * delete actions name a resourceId; create/update actions carry a resource; no null or empty value.
- * Ours: uuid on every card and suggestion; markdown detail; source.label naming the guideline and
- * the rule set version; overrideReasons on warning (and critical) cards; extension listing the
+ * Ours: uuid on every card and suggestion; markdown detail; source.label naming the guideline (the
+ * rule set versions are in the extension; clinical-spec.md 14), source.url absolute; overrideReasons on warning (and critical) cards; extension listing the
  * rule sets (id and version) behind the card.
  */
 export function checkCardRules(card: unknown): string[] {
@@ -286,8 +286,11 @@ export function checkCardRules(card: unknown): string[] {
   }
 
   const label = isRecord(card['source']) ? card['source']['label'] : undefined;
-  if (typeof label === 'string' && validRules.length > 0 && !validRules.some((r) => label.includes(r.version))) {
-    faults.push('card.source.label: must name the rule set version');
+  // clinical-spec.md 14: the label names the guideline in a clinician's words; the rule set versions
+  // are in the extension above, and source.url opens their page (design.md 8).
+  const url = isRecord(card['source']) ? card['source']['url'] : undefined;
+  if (url !== undefined && (typeof url !== 'string' || !/^https?:\/\//.test(url))) {
+    faults.push('card.source.url: must be an absolute http(s) URL');
   }
   if (typeof label === 'string' && !/guideline|\bGL\d{4}\b/i.test(label)) {
     faults.push('card.source.label: must name the guideline');

@@ -8,6 +8,7 @@ import type { DerivedFactRule, LoadedRules } from '../rules/index.js';
 import { truthy } from '../rules/logic.js';
 import { addMonths, monthsBetween, monthsElapsed } from './dates.js';
 import { planOf, type ModalityPlan, type RulePlan } from './plan.js';
+import { reportParts } from './report-parts.js';
 import type { MutableFacts } from './rule-facts.js';
 import { hipRuleFacts, patientRuleFacts } from './rule-facts.js';
 import { arcoRank, chineseGroup, isArcoStage, isChineseStage, recordedStageLower, stageBySystem } from './stage.js';
@@ -204,6 +205,29 @@ function hasMri(imaging: readonly ImagingFact[]): boolean {
   return false;
 }
 
+/** The follow-up data gaps of a hip (`otherOnly`: only those naming the other hip); none naming a replaced hip. */
+function followUpGaps(fu: LoadedRules['followUp'], f: MutableFacts, side: Side, replaced: ReadonlySet<Side>, dataGaps: DataGap[], otherOnly: boolean): void {
+  for (const g of fu.dataGaps) {
+    if (otherOnly && g.side !== 'other-hip') continue;
+    const named = g.side === 'other-hip' ? otherSide(side) : side;
+    if (replaced.has(named)) continue; // a prosthetic hip has no femoral head to image for ONFH
+    if (truthy(g.when(f))) pushGap(dataGaps, g.code, named, g.message, g.finding);
+  }
+}
+
+/**
+ * A replaced hip with ONFH on record is not assessed, but its ONFH still makes the other, natural
+ * hip worth an MRI (clinical-spec.md 8, 14: the contralateral check stays).
+ */
+function otherHipGaps(
+  rules: LoadedRules, plan: RulePlan, facts: PatientFacts, base: MutableFacts, hip: HipFacts, now: string,
+  replaced: ReadonlySet<Side>, dataGaps: DataGap[],
+): void {
+  const f = hipRuleFacts(hip, { asOf: now, current: true, contralateralMriOnRecord: contralateralMri(facts, hip) }, { ...base });
+  applyDerived(plan.derived.findings, f);
+  followUpGaps(rules.followUp, f, hip.side, replaced, dataGaps, true);
+}
+
 /** Assesses one affected hip. `base`: the patient's facts, before any hip or derived fact. */
 function assessHip(
   rules: LoadedRules,
@@ -213,6 +237,7 @@ function assessHip(
   hip: HipFacts,
   now: string,
   dataGaps: DataGap[],
+  replaced: ReadonlySet<Side>,
 ): { hip: HipAssessment; workings: HipWorkings } {
   const otherMri = contralateralMri(facts, hip);
   const history = stageHistory(rules, plan, base, hip, otherMri);
@@ -277,6 +302,7 @@ function assessHip(
     f['months-since-diagnosis-at-last-study'] = monthsElapsed(hip.diagnosisDate, lastStudy);
   }
   const modalityRule = firstThatApplies(fu.modality, f);
+  f['follow-up-modality'] = modalityRule?.modality ?? null; // the interval rules read the study chosen (ARCO 1 MRI: 6-12 months)
   const intervalRule = firstThatApplies(fu.interval, f);
   // The loader requires a last, unconditional row in both lists, so these fallbacks never apply.
   const months = intervalRule?.months ?? 6;
@@ -284,10 +310,12 @@ function assessHip(
   const reasons: string[] = [];
   if (modalityRule?.reason !== undefined) reasons.push(modalityRule.reason);
   if (intervalRule?.reason !== undefined) reasons.push(intervalRule.reason);
-  const followUp: FollowUp = { modality: modalityRule?.modality ?? 'MR', intervalMonths: months, lastStudy, due, overdue: due <= now, reasons };
-  for (const g of fu.dataGaps) {
-    if (truthy(g.when(f))) pushGap(dataGaps, g.code, g.side === 'other-hip' ? otherSide(hip.side) : hip.side, g.message, g.finding);
-  }
+  // clinical-spec.md 14: imaging already booked for this hip is not overdue, and no order is offered
+  const booked = scheduledFor(facts, hip.side);
+  const followUp: FollowUp = booked === undefined
+    ? { modality: modalityRule?.modality ?? 'MR', intervalMonths: months, lastStudy, due, overdue: due <= now, reasons }
+    : { modality: modalityRule?.modality ?? 'MR', intervalMonths: months, lastStudy, due, overdue: false, reasons, scheduled: booked.date, scheduledRef: booked.ref };
+  followUpGaps(fu, f, hip.side, replaced, dataGaps, false);
   for (const g of gaps) pushGap(dataGaps, g.code, hip.side, g.message, g.finding);
 
   const size = f['size-category'];
@@ -308,40 +336,58 @@ function assessHip(
   };
 }
 
+/** The Assessment of a patient the service says nothing about (clinical-spec.md 1, 14). */
+function outOfScope(facts: PatientFacts, plan: RulePlan, now: string, reason?: 'under-18'): Assessment {
+  return {
+    patientId: facts.patientId,
+    evaluatedAt: now,
+    inScope: false,
+    ...(reason !== undefined && { outOfScopeReason: reason }),
+    rules: plan.ruleRefs,
+    hips: [],
+    replacedHips: [],
+    pregnant: false,
+    conservativeCare: { indicated: false, reasons: [] },
+    riskFactors: [],
+    dataGaps: [],
+    // design.md 5 / clinical-spec.md 13: what the reports say, unless the patient is a child (14)
+    ...(reason === undefined ? reportParts(facts) : { reportFindings: [], suspectedOnfh: [] }),
+  };
+}
+
+/** clinical-spec.md 14: a derived fact of the patient's own facts (e.g. "under-18"), before any hip. */
+function patientFactHolds(plan: RulePlan, patient: MutableFacts, name: string): boolean {
+  const copy: MutableFacts = { ...patient };
+  applyDerived(plan.derived.findings, copy);
+  return copy[name] === true;
+}
+
+/** clinical-spec.md 14: booked hip imaging of this hip (or both hips): the first still to come, else the newest. */
+function scheduledFor(facts: PatientFacts, side: Side): { date: string; ref: string } | undefined {
+  let upcoming: { date: string; ref: string } | undefined;
+  let past: { date: string; ref: string } | undefined;
+  for (const s of facts.scheduledImaging ?? []) {
+    if (s.side !== 'both' && side !== 'unknown' && s.side !== side) continue;
+    if (upcoming === undefined || s.date < upcoming.date) upcoming = s;
+    if (past === undefined || s.date > past.date) past = s;
+  }
+  return upcoming ?? past;
+}
+
 /** The Assessment alone (see evaluate()). */
 export function assess(facts: PatientFacts, rules: LoadedRules, now: string): Assessment {
   return evaluate(facts, rules, now).assessment;
 }
 
 /** clinical-spec.md sections 4–8 and 10 for one patient, evaluated at `now` (YYYY-MM-DD). */
-/** design.md 5: reportFindings and suspectedOnfh, as the contract shows them. */
-function reportParts(facts: PatientFacts): Pick<Assessment, 'reportFindings' | 'suspectedOnfh'> {
-  return {
-    reportFindings: (facts.reportFindings ?? []).map((s) => ({
-      report: s.report, date: s.date, studyKind: s.studyKind, side: s.side, finding: s.finding, certainty: s.certainty, ...(s.value !== undefined ? { value: s.value } : {}), text: s.text,
-    })),
-    suspectedOnfh: (facts.suspectedOnfh ?? []).map((s) => ({ side: s.side, report: s.report, date: s.date, text: s.text, studyKind: s.studyKind })),
-  };
-}
-
 export function evaluate(facts: PatientFacts, rules: LoadedRules, now: string): Evaluation {
   const plan = planOf(rules);
-  if (!facts.inScope) {
-    // clinical-spec.md 1: silence for the out-of-scope patient
-    const assessment: Assessment = {
-      patientId: facts.patientId,
-      evaluatedAt: now,
-      inScope: false,
-      rules: plan.ruleRefs,
-      hips: [],
-      conservativeCare: { indicated: false, reasons: [] },
-      riskFactors: [],
-      dataGaps: [],
-      ...reportParts(facts),
-    };
-    return { assessment, workings: null };
-  }
   const patient = patientRuleFacts(facts, now, rules.newFacts());
+  // clinical-spec.md 14: adults only (GL2025 is adult ONFH; in children it is mostly Perthes disease),
+  // checked first so that a child with ONFH only on a report (section 13) is silent too
+  if (patientFactHolds(plan, patient, 'under-18')) return { assessment: outOfScope(facts, plan, now, 'under-18'), workings: null };
+  // clinical-spec.md 1: silence for the out-of-scope patient (its report parts still shown, section 13)
+  if (!facts.inScope) return { assessment: outOfScope(facts, plan, now), workings: null };
   // Every hip's facts start as a copy of the patient's, taken before the patient's derived facts.
   const base: MutableFacts = { ...patient };
   const dataGaps: DataGap[] = [];
@@ -352,8 +398,14 @@ export function evaluate(facts: PatientFacts, rules: LoadedRules, now: string): 
 
   const hips: HipAssessment[] = [];
   const workings: HipWorkings[] = [];
+  // clinical-spec.md 14: a replaced hip has no femoral head: no stage, modality, imaging or surgery
+  const replaced = new Set(facts.replacedHips ?? []);
   for (const hip of facts.hips) {
-    const r = assessHip(rules, plan, facts, base, hip, now, dataGaps);
+    if (hip.side !== 'unknown' && replaced.has(hip.side)) {
+      otherHipGaps(rules, plan, facts, base, hip, now, replaced, dataGaps);
+      continue;
+    }
+    const r = assessHip(rules, plan, facts, base, hip, now, dataGaps, replaced);
     hips.push(r.hip);
     workings.push(r.workings);
   }
@@ -381,6 +433,8 @@ export function evaluate(facts: PatientFacts, rules: LoadedRules, now: string): 
     inScope: true,
     rules: plan.ruleRefs,
     hips,
+    replacedHips: [...replaced],
+    pregnant: facts.pregnant === true,
     conservativeCare: { indicated: conservative.length > 0, reasons: conservative },
     riskFactors,
     dataGaps,

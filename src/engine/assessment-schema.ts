@@ -24,7 +24,10 @@ export const AssessmentSchema = z
     patientId: z.string(),
     evaluatedAt: z.string().describe('The date evaluated at (YYYY-MM-DD)'),
     inScope: z.boolean(),
+    outOfScopeReason: z.enum(['under-18']).optional().describe('Why a patient with ONFH on record is out of scope (clinical-spec.md 14)'),
     rules: z.array(z.object({ id: z.string(), version: z.string() })),
+    replacedHips: z.array(z.enum(['left', 'right'])).describe('Hips with a replacement (no femoral head), left out of hips (clinical-spec.md 14)'),
+    pregnant: z.boolean().describe('Pregnant: the advice is adapted (clinical-spec.md 14)'),
     hips: z.array(
       z.object({
         side: Side,
@@ -58,6 +61,8 @@ export const AssessmentSchema = z
           due: z.string(),
           overdue: z.boolean(),
           reasons: Strings.optional(),
+          scheduled: z.string().optional().describe('Hip imaging already booked (YYYY-MM-DD): not overdue (clinical-spec.md 14)'),
+          scheduledRef: z.string().optional(),
         }),
         surgicalEvaluation: z.object({ indicated: z.boolean(), reasons: Strings }),
         progressionRisk: z.object({ high: z.boolean(), factors: Strings }),

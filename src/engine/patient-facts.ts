@@ -138,6 +138,12 @@ export interface PatientFacts {
    * contralateral-hip MRI (HipFacts exist only for affected hips). Optional.
    */
   readonly imagingBySide?: Readonly<Record<'left' | 'right', readonly ImagingFact[]>>;
+  /** spec 14: an active pregnancy condition, or the newest pregnancy status 'pregnant' within 10 months. */
+  readonly pregnant?: boolean;
+  /** spec 14: hips with a completed arthroplasty or resurfacing, or a Condition Z96.64x: no femoral head left. */
+  readonly replacedHips?: readonly ('left' | 'right')[];
+  /** spec 14: hip imaging booked but not done (registered ImagingStudy, active/on-hold ServiceRequest). */
+  readonly scheduledImaging?: readonly { readonly side: 'left' | 'right' | 'both'; readonly modality: 'MR' | 'CT' | 'XR' | null; readonly date: string; readonly ref: string }[];
   /** Data gaps found while reading: side-unknown, finding-side-unknown, implausible-value. */
   readonly dataGaps: readonly {
     readonly code: string;

@@ -38,6 +38,8 @@ export function patientRuleFacts(facts: PatientFacts, now: string, blank: Mutabl
   out['contraindication-coagulopathy'] = has('coagulopathy');
   out['contraindication-any'] = has('malignancy') || immune || has('infection') || organFailure || has('coagulopathy');
   out.platelets = facts.platelets?.value ?? null;
+  out['contraindication-treatment-field-tumour'] = has('treatment-field-tumour');
+  out.pregnant = facts.pregnant ?? false;
   return out;
 }
 
@@ -144,5 +146,6 @@ export function hipRuleFacts(hip: HipFacts, opts: HipFactsOptions, out: MutableF
   out['chinese-stage'] = null;
   out['chinese-group'] = null;
   out['progression-risk-imaging'] = false;
+  out['follow-up-modality'] = null;
   return out;
 }

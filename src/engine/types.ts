@@ -36,6 +36,10 @@ export interface FollowUp {
   readonly due: string;
   readonly overdue: boolean;
   readonly reasons?: readonly string[];
+  /** clinical-spec.md 14: hip imaging already booked (YYYY-MM-DD): the follow-up is then not overdue. */
+  readonly scheduled?: string;
+  /** The booking behind `scheduled` ("ServiceRequest/x", "ImagingStudy/y"). */
+  readonly scheduledRef?: string;
 }
 
 export interface StageAtDate {
@@ -84,8 +88,14 @@ export interface Assessment {
   /** The 'now' used, YYYY-MM-DD. */
   readonly evaluatedAt: string;
   readonly inScope: boolean;
+  /** Why a patient with ONFH on record is out of scope (clinical-spec.md 14: "under-18"). */
+  readonly outOfScopeReason?: 'under-18';
   readonly rules: readonly { readonly id: string; readonly version: string }[];
   readonly hips: readonly HipAssessment[];
+  /** clinical-spec.md 14: hips with a replacement (no femoral head), left out of `hips`. */
+  readonly replacedHips: readonly ('left' | 'right')[];
+  /** clinical-spec.md 14: pregnant (the advice is adapted: contraindications, MRI without contrast). */
+  readonly pregnant: boolean;
   readonly conservativeCare: { readonly indicated: boolean; readonly reasons: readonly string[] };
   readonly riskFactors: readonly { readonly id: string; readonly evidence: string; readonly basis?: string }[];
   readonly dataGaps: readonly DataGap[];

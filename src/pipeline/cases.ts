@@ -43,7 +43,8 @@ const PAIR_KEYS: Readonly<Record<string, readonly string[]>> = {
 };
 
 function show(x: unknown): string {
-  const s = JSON.stringify(x);
+  // undefined (a field the answer lacks) stringifies to undefined, whatever the type says
+  const s = (JSON.stringify(x) as string | undefined) ?? String(x);
   return s.length > 200 ? `${s.slice(0, 197)}...` : s;
 }
 

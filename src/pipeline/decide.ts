@@ -12,6 +12,7 @@ import { orderCards, patientViewCards, type CardContext } from '../cards/index.j
 import { checkOrders, evaluate } from '../engine/index.js';
 import { classifyDraftOrders, extractFacts } from '../facts/index.js';
 import type { PatientRecord } from '../fhir/patient-record.js';
+import { GUIDELINE, ruleSetUrl } from '../rules/guideline.js';
 import type { LoadedRules } from '../rules/index.js';
 
 /** What the decision (engine + cards) gets for one hook call. */
@@ -52,8 +53,10 @@ export interface CdsDecision {
 /** Turns one hook call into cards (and notes). Pure; an exception becomes a 500. */
 export type CdsDecider = (input: CdsDecisionInput) => CdsDecision;
 
-/** The guideline every card cites (clinical-spec.md: GL2025, the primary source). */
-export const GUIDELINE = { label: 'Non-surgical ONFH guideline (2025)' } as const;
+/** How a deployment links its cards (design.md 8): source.url is `<publicBaseUrl>/rules/<id>`. */
+export interface ClinicalOptions {
+  readonly publicBaseUrl?: string;
+}
 
 /** YYYY-MM-DD of an instant, in UTC: the date the engine evaluates at. */
 export function evaluationDate(now: Date): string {
@@ -82,7 +85,7 @@ export function readRecordReports(resources: readonly unknown[], rules: LoadedRu
   return { statements: reading.statements, notes };
 }
 
-export function decideCards(rules: LoadedRules, input: CdsDecisionInput): CdsDecision {
+export function decideCards(rules: LoadedRules, input: CdsDecisionInput, options: ClinicalOptions = {}): CdsDecision {
   const now = evaluationDate(input.now);
   const reports = readRecordReports(input.record.resources, rules);
   const facts = extractFacts({ patientId: input.record.patientId, resources: input.record.resources, unavailable: input.record.unavailable, statements: reports.statements }, rules.valueSets, now);
@@ -94,7 +97,8 @@ export function decideCards(rules: LoadedRules, input: CdsDecisionInput): CdsDec
   const ctx: CardContext = {
     patientId: facts.patientId,
     ruleSets: assessment.rules,
-    guideline: GUIDELINE,
+    guideline: { label: GUIDELINE.label },
+    ...(options.publicBaseUrl !== undefined && { ruleSetUrl: (id: string) => ruleSetUrl(options.publicBaseUrl ?? '', id) }),
     imagingOrders: rules.valueSets.imagingOrders,
   };
   const hips = assessment.hips.map((h): HipStageNote => ({ side: h.side, stage: `ARCO ${h.stage.arco ?? '-'} / ${h.stage.chinese ?? '-'}` }));

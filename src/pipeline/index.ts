@@ -5,10 +5,10 @@
  */
 import type { LoadedRules } from '../rules/index.js';
 import { assessBundle, type AssessBundleResult } from './assess-bundle.js';
-import { decideCards, type CdsDecider } from './decide.js';
+import { decideCards, type CdsDecider, type ClinicalOptions } from './decide.js';
 
 export { assessBundle, type AssessBundleResult } from './assess-bundle.js';
-export { decideCards, evaluationDate, type CdsDecider, type CdsDecision, type CdsDecisionInput } from './decide.js';
+export { decideCards, evaluationDate, type CdsDecider, type CdsDecision, type CdsDecisionInput, type ClinicalOptions } from './decide.js';
 
 /** What the route files receive: the loaded rules and the two ways in. */
 export interface Pipeline {
@@ -18,10 +18,10 @@ export interface Pipeline {
 }
 
 /** The pipeline over the bundled or site rules, loaded once at start. */
-export function createPipeline(rules: LoadedRules): Pipeline {
+export function createPipeline(rules: LoadedRules, options: ClinicalOptions = {}): Pipeline {
   return {
     rules,
-    decide: (input) => decideCards(rules, input),
+    decide: (input) => decideCards(rules, input, options),
     assessBundle: (bundle, now) => assessBundle(bundle, rules, now),
   };
 }

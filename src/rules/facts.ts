@@ -35,6 +35,8 @@ export const PATIENT_FACT_NAMES = [
   'contraindication-coagulopathy',
   'contraindication-any', // any of the five above (section 6)
   'platelets', // newest platelet count, 10⁹/L, or null
+  'pregnant', // spec 14: an active pregnancy condition, or the newest pregnancy status 'pregnant' within 10 months
+  'contraindication-treatment-field-tumour', // spec 14: malignancy of bone, bone metastasis, or coded to the pelvis/hip
 ] as const;
 
 /** Facts about one hip, as of a date (the evaluation date, or an imaging date for stage history). */
@@ -68,6 +70,7 @@ export const COMPUTED_FACT_NAMES = [
   'chinese-stage', // Ia … V, or null
   'chinese-group', // I | II | III | IV | V (the stage without its subtype), or null
   'progression-risk-imaging', // an imaging progression-risk factor applies (section 10)
+  'follow-up-modality', // MR | CT | XR: the next study chosen by the follow-up rules (section 8), for the interval rules
 ] as const;
 
 /** Order checks also see the status of each modality for the hip: `{"var": "status.eswt"}`. */

@@ -53,7 +53,7 @@ export const VALUE_SET_VALUES = {
   /** spec 9: valueCodeableConcept of boolean findings. */
   presence: ['present', 'absent'],
   /** spec 9: other observation codes. */
-  observation: ['bmi', 'pain', 'harris', 'smoking-status', 'audit-c', 'egfr', 'platelets', 'inr'],
+  observation: ['bmi', 'pain', 'harris', 'smoking-status', 'audit-c', 'egfr', 'platelets', 'inr', 'pregnancy-status'],
   /** spec 9: smoking status answers. */
   'smoking-status': ['current', 'not-current', 'unknown'],
   /** spec 9: ImagingStudy modalities. */
@@ -67,8 +67,10 @@ export const VALUE_SET_VALUES = {
   'imaging-procedure': ['mr', 'mr-hip', 'mr-hips', 'mr-pelvis', 'ct', 'ct-hip', 'ct-hips', 'ct-pelvis', 'xr', 'xr-hip', 'xr-hips', 'xr-pelvis'],
   /** design.md 5: categories and types that make a DiagnosticReport or DocumentReference a radiology report. */
   'radiology-report': ['radiology'],
+  /** spec 14: the modality of a hip/pelvis imaging ServiceRequest named in words (scheduled imaging). */
+  'imaging-request': ['MR', 'CT', 'XR'],
   /** spec 9, 11: medications. */
-  medication: ['zoledronic-acid', 'alendronate', 'enoxaparin', 'simvastatin', 'systemic-corticosteroid'],
+  medication: ['zoledronic-acid', 'alendronate', 'enoxaparin', 'simvastatin', 'systemic-corticosteroid', 'tc99-mdp'],
   /** Routes that make a corticosteroid non-systemic (ATC H02 is "for systemic use"). */
   'non-systemic-route': ['topical', 'inhaled', 'ophthalmic', 'otic', 'nasal', 'intra-articular'],
   /** spec 9, 11: devices. */
@@ -82,7 +84,15 @@ export const VALUE_SET_VALUES = {
   contraindication: [
     'malignancy', 'immune-hematologic', 'infection', 'coagulopathy',
     'kidney-failure', 'hepatic-failure', 'heart-failure', 'respiratory-failure', 'organ-failure',
+    // spec 14: a tumour in the ESWT treatment field (bone, bone metastasis, pelvis/hip)
+    'treatment-field-tumour',
   ],
+  /** spec 14: pregnancy conditions (Z33.1, O00–O9A, SNOMED 77386006). */
+  pregnancy: ['pregnant'],
+  /** spec 14: answers of the pregnancy-status Observation (LOINC 82810-3). */
+  'pregnancy-status': ['pregnant', 'not-pregnant', 'unknown'],
+  /** spec 14: a replaced hip (completed arthroplasty or resurfacing Procedure, Condition Z96.64x). */
+  'hip-replacement': ['arthroplasty', 'resurfacing', 'prosthetic-hip'],
   /** spec 9, 10: risk and other conditions. */
   'risk-condition': ['osteoporosis', 'diabetes', 'alcohol-use-disorder', 'hip-pain'],
   /** spec 4.3, 9: recorded stage codes → `arco:<stage>` or `chinese:<stage>`. */

@@ -84,6 +84,8 @@ export const DATA_GAP_CODES = [
   'crescent-extent-missing', 'necrotic-extent-missing', 'stage-outdated', 'contralateral-hip-not-imaged',
   // design.md 5: an optional FHIR source could not be read (the gap's `resource` names its type)
   'source-unavailable',
+  // clinical-spec.md 14
+  'age-unknown', 'replacement-side-unknown', 'pregnancy-undated',
 ] as const;
 export type DataGapCode = (typeof DATA_GAP_CODES)[number] | (string & {});
 
@@ -94,7 +96,7 @@ export type DataGapCode = (typeof DATA_GAP_CODES)[number] | (string & {});
 export const DRAFT_ORDER_KINDS = [
   'zoledronic-acid', 'alendronate', 'systemic-corticosteroid', 'core-decompression', 'eswt', 'prp',
   'cell-therapy', 'ozone', 'radiofrequency', 'intra-articular-corticosteroid-injection', 'wheelchair',
-  'total-hip-arthroplasty', 'resurfacing', 'hbo', 'enoxaparin', 'simvastatin', 'crutch', 'cane',
+  'total-hip-arthroplasty', 'resurfacing', 'hbo', 'enoxaparin', 'simvastatin', 'crutch', 'cane', 'tc99-mdp',
 ] as const;
 
 /** A CDS Hooks card's indicator (also an order check's). */
@@ -117,6 +119,8 @@ export const BASES = ['guideline', 'interpretation', 'secondary source'] as cons
  * contraindication of simvastatin. 'organ-failure' is any other organ failure (a site's own code).
  */
 export const ORGAN_FAILURE_IDS = ['kidney-failure', 'hepatic-failure', 'heart-failure', 'respiratory-failure', 'organ-failure'] as const;
-export type ContraindicationId = 'malignancy' | 'immune-hematologic' | 'infection' | 'coagulopathy' | (typeof ORGAN_FAILURE_IDS)[number];
+export type ContraindicationId =
+  // spec 14: treatment-field-tumour, a tumour in the ESWT treatment field (bone, bone metastasis, pelvis/hip)
+  | 'malignancy' | 'immune-hematologic' | 'infection' | 'coagulopathy' | 'treatment-field-tumour' | (typeof ORGAN_FAILURE_IDS)[number];
 
 export * from './reports.js';

@@ -24,6 +24,10 @@ describe('checkCardRules', () => {
     expect(CardsResponseSchema.safeParse({ cards: [] }).success).toBe(true);
   });
 
+  it('accepts a label naming the guideline in words only: the versions are in the extension (clinical-spec.md 14)', () => {
+    expect(checkCardRules({ ...good, source: { label: '2025 Chinese guideline for non-surgical treatment of ONFH', url: 'https://cds.example.org/rules/follow-up' } })).toEqual([]);
+  });
+
   it('accepts a guideline named by its short name', () => {
     expect(checkCardRules({ ...good, source: { label: 'GL2025 · rules 2025.1.0' } })).toEqual([]);
   });
@@ -39,7 +43,7 @@ describe('checkCardRules', () => {
     ['empty links array', { links: [] }, /links is an empty array/],
     ['null somewhere', { links: null }, /links is null/],
     ['no rule versions', { extension: { other: 1 } }, /onfh-cds\/rules/],
-    ['label without version', { source: { label: 'Non-surgical ONFH guideline 2025' } }, /rule set version/],
+    ['relative source url', { source: { label: 'Non-surgical ONFH guideline 2025', url: '/rules/follow-up' } }, /source\.url: must be an absolute/],
     ['label without guideline', { source: { label: 'rules 2025.1.0' } }, /name the guideline/],
     ['suggestion without uuid', { suggestions: [{ label: 'x', actions: [{ type: 'create', description: 'd', resource: { resourceType: 'ServiceRequest' } }] }] }, /suggestions\.0\.uuid/],
     ['delete without resourceId', { suggestions: [{ uuid: '00000000-0000-4000-8000-000000000003', label: 'x', actions: [{ type: 'delete', description: 'd' }] }] }, /resourceId: required/],

@@ -155,6 +155,8 @@ export function patient(a: Partial<Assessment> & Pick<Assessment, 'patientId' | 
     evaluatedAt: EVALUATED_AT,
     inScope: true,
     rules: RULE_SETS,
+    replacedHips: [],
+    pregnant: false,
     conservativeCare: { indicated: false, reasons: [] },
     riskFactors: [],
     dataGaps: [],

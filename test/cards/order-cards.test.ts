@@ -10,7 +10,8 @@ import { GUIDELINE_URL, context, followUp, hip, orderCheck, patient, stage, u } 
 
 const SNOMED = 'http://snomed.info/sct';
 const OVERRIDE = 'http://onfh-cds.org/fhir/CodeSystem/override-reason';
-const SOURCE = { label: 'Non-surgical ONFH guideline 2025 · rules 2025.1.0', url: GUIDELINE_URL };
+// clinical-spec.md 14: the label names the guideline only (versions in the extension)
+const SOURCE = { label: 'Non-surgical ONFH guideline 2025', url: GUIDELINE_URL };
 const EXTENSION = { 'onfh-cds/rules': [{ id: 'order-checks', version: '2025.1.0' }] };
 const ONFH = { system: SNOMED, code: '203476003', display: 'Avascular necrosis of the head of femur' };
 const JUDGEMENT = { code: 'clinician-judgement', display: 'Clinical judgement: benefits outweigh the risk for this patient' };
@@ -309,7 +310,7 @@ describe('order cards', () => {
 
   it('names the rule of each check, not the patient-view rule sets', () => {
     const [card] = cardsFor([{ ...alendronate, rule: { id: 'order-checks', version: '2025.2.1' } }]);
-    expect(card?.source.label).toBe('Non-surgical ONFH guideline 2025 · rules 2025.2.1');
+    expect(card?.source.label).toBe('Non-surgical ONFH guideline 2025');
     expect(card?.extension).toStrictEqual({ 'onfh-cds/rules': [{ id: 'order-checks', version: '2025.2.1' }] });
   });
 

@@ -15,7 +15,8 @@ import type { Assessment, ModalityId, Recommendation } from '../../src/engine/ty
 // ---------------------------------------------------------------------------------------------
 // What every card carries (design.md section 1)
 
-const SOURCE = { label: 'Non-surgical ONFH guideline 2025 · rules 2025.1.0', url: GUIDELINE_URL };
+// clinical-spec.md 14: the label names the guideline only (versions in the extension)
+const SOURCE = { label: 'Non-surgical ONFH guideline 2025', url: GUIDELINE_URL };
 const EXTENSION = {
   'onfh-cds/rules': [
     { id: 'arco-2019', version: '2025.1.0' },
@@ -23,7 +24,7 @@ const EXTENSION = {
     { id: 'follow-up', version: '2025.1.0' },
   ],
 };
-const GUIDELINE_LINKS = [{ label: 'Guideline: non-surgical treatment of ONFH (GL2025)', url: GUIDELINE_URL, type: 'absolute' }];
+const GUIDELINE_LINKS = [{ label: 'Every option with its source (rules and guideline)', url: GUIDELINE_URL, type: 'absolute' }];
 const OVERRIDE = 'http://onfh-cds.org/fhir/CodeSystem/override-reason';
 const SNOMED = 'http://snomed.info/sct';
 const LOINC = 'http://loinc.org';
@@ -54,35 +55,33 @@ const ONFH = { system: SNOMED, code: '203476003', display: 'Avascular necrosis o
 const IMAGING_CATEGORY = [{ coding: [{ system: SNOMED, code: '363679005', display: 'Imaging' }] }];
 
 // ---------------------------------------------------------------------------------------------
-// Recommendation blocks of the summary card (clinical-spec.md section 5, GL2025 Tables 5–11)
+// Recommendation blocks of the summary card (clinical-spec.md 5 and 14: strongest first, at most six,
+// the rest counted and linked; GL2025 Tables 5–11)
 
-const GENERAL_STRONG =
-  '- General: self-management (protected weight bearing, walking aids) A1, rehabilitation exercise A1, health education B1, psychological support B1';
-const DRUGS_STRONG = '- Medication: Xianling Gubao capsules A1, cervus and cucumis polypeptide injection A1, technetium [99Tc] MDP B1';
-const DRUGS_WEAK = '- Medication: Tongluo Shenggu capsules B2, Gutouyusheng capsules B2, enoxaparin B2, simvastatin B2';
-const TCM_WEAK = '- TCM external therapy: acupuncture B2, needle-knife B2, silver / endothermic needle B2';
-const NO_CLEAR = '**No clear recommendation**\n- Medication: levodopa-benserazide B3';
-const NOT_RECOMMENDED =
-  '**Not recommended**\n- Zoledronic acid A1, alendronate A1: high-quality evidence indicates they do not improve outcomes in ONFH (GL2025 Table 6)';
-const CD_NOTE_TEXT =
-  'Requires ability to comply with post-operative protected weight bearing. A1 combinations (GL2025 Table 11): CD + BMAC, CD + BMDCT, CD + BMSCs, CD + BMMSCs, CD + PRP, CD + medication.';
+const NOT_RECOMMENDED = '**Not recommended**: zoledronic acid A1, alendronate A1 (do not improve ONFH outcomes, GL2025 Table 6).';
+const more = (n: number): string => `…and ${String(n)} more options (weaker evidence or strength): [every option with its source](${GUIDELINE_URL}).`;
+const SELF_MANAGEMENT = 'self-management (protected weight bearing, walking aids) A1';
+/** The strongest six for a pre-collapse hip (Chinese I–III): A1 in GL2025's order. */
+const OPTIONS_PRE_COLLAPSE = [
+  '**Options, strongest first**',
+  `1. ${SELF_MANAGEMENT}`,
+  '2. rehabilitation exercise A1',
+  '3. Xianling Gubao capsules A1 (availability varies by country)',
+  '4. cervus and cucumis polypeptide injection A1 (availability varies by country)',
+].join('\n');
 
-/** Chinese I–II, core decompression recommended (painful ARCO 1–2, ≤ 30 %). */
+/** Chinese I–II (25 options apply: 6 shown, 19 counted). */
 const PLAN_EARLY = [
-  ['**Recommended** (strong)', GENERAL_STRONG, DRUGS_STRONG, '- Physical therapy: ESWT A1, hyperbaric oxygen (adjunct) A1',
-    '- Minimally invasive: PRP injection A1, BMAC A1, BMMSCs A1, core decompression A1, SVF B1, ozone injection B1'].join('\n'),
-  ['**Consider**', DRUGS_WEAK, '- Physical therapy: PEMF (adjunct) B2', TCM_WEAK, '- Minimally invasive: BMMNCs A2, pulsed radiofrequency B2'].join('\n'),
-  NO_CLEAR,
+  [OPTIONS_PRE_COLLAPSE, '5. ESWT A1', '6. hyperbaric oxygen (adjunct) A1', more(19)].join('\n'),
   NOT_RECOMMENDED,
-  `**Notes**\n- Core decompression: ${CD_NOTE_TEXT}`,
 ].join('\n\n');
 
 /** Chinese IV–V, ARCO 3B–4: drugs and minimally invasive care no longer apply; CD contraindicated. */
 const PLAN_POST_COLLAPSE = [
-  ['**Recommended** (strong)', GENERAL_STRONG, '- Physical therapy: hyperbaric oxygen (adjunct) A1'].join('\n'),
-  ['**Consider**', '- Physical therapy: PEMF (adjunct) B2', TCM_WEAK].join('\n'),
+  ['**Options, strongest first**', `1. ${SELF_MANAGEMENT}`, '2. rehabilitation exercise A1', '3. hyperbaric oxygen (adjunct) A1',
+    '4. health education B1', '5. psychological support B1', '6. PEMF (adjunct) B2 — to consider', more(3)].join('\n'),
   NOT_RECOMMENDED,
-  '**Contraindicated for this patient**\n- Core decompression A1: collapse > 2 mm',
+  '**Contraindicated for this patient**: core decompression A1 (collapse > 2 mm).',
 ].join('\n\n');
 
 function check(cards: Card[]): Card[] {
@@ -135,13 +134,10 @@ describe('patient-view: early disease', () => {
           '| Next imaging | MRI of the right hip, due 2027-03-10 (every 6 months; last 2026-09-10) |',
         ].join('\n'),
         '**Conservative care is the indicated path**: early stage (ARCO 1–2), femoral head and joint space preserved (TCM).',
-        ['**Recommended** (strong)', GENERAL_STRONG, DRUGS_STRONG, '- Physical therapy: ESWT A1, hyperbaric oxygen (adjunct) A1',
-          '- Minimally invasive: PRP injection A1, BMAC A1, BMMSCs A1, SVF B1, ozone injection B1'].join('\n'),
-        ['**Consider**', DRUGS_WEAK, '- Physical therapy: PEMF (adjunct) B2', TCM_WEAK,
-          '- Minimally invasive: core decompression A1 (ARCO 1, no hip pain), BMMNCs A2, pulsed radiofrequency B2'].join('\n'),
-        NO_CLEAR,
+        // core decompression A1 to consider only (clinical-spec.md 5.1, 14): after the recommended A1 options, with its reason
+        PLAN_EARLY.split('\n\n')[0],
+        '**Strong options to consider only**: core decompression A1: ARCO 1, no hip pain. Prophylactic decompression of asymptomatic small lesions is controversial; observation is an accepted alternative (SMALL).',
         NOT_RECOMMENDED,
-        '**Notes**\n- Core decompression: Requires ability to comply with post-operative protected weight bearing. Prophylactic decompression of asymptomatic small lesions is controversial; observation is an accepted alternative (SMALL). A1 combinations (GL2025 Table 11): CD + BMAC, CD + BMDCT, CD + BMSCs, CD + BMMSCs, CD + PRP, CD + medication.',
         GRADE_FOOTER,
       ].join('\n\n'),
       indicator: 'info',
@@ -175,12 +171,12 @@ describe('patient-view: early disease', () => {
           '| Lesion size | medium (22 % of head) |',
           '| Next imaging | radiographs of both hips (AP and frog-leg lateral), due 2027-01-15 (every 3 months; last 2026-10-15) |',
         ].join('\n'),
-        PLAN_EARLY,
+        PLAN_EARLY.replace(more(19), '…and 19 more options (weaker evidence or strength).'), // no URL: counted, not linked
         '**Risk factors to address**: smoking (cessation), overweight (weight reduction).',
         GRADE_FOOTER,
       ].join('\n\n'),
       indicator: 'info',
-      source: { label: 'Non-surgical ONFH guideline 2025 · rules 2025.1.0' },
+      source: { label: 'Non-surgical ONFH guideline 2025' },
       extension: EXTENSION,
     }]);
   });
@@ -215,13 +211,9 @@ describe('patient-view: early disease', () => {
           '| Progression risk | high: lesion > 30 % of head | not high |',
         ].join('\n'),
         '**Conservative care is the indicated path**: early stage (ARCO 1–2), femoral head and joint space preserved (TCM).',
-        ['**Recommended** (strong)', GENERAL_STRONG, DRUGS_STRONG, '- Physical therapy: ESWT A1, hyperbaric oxygen (adjunct) A1',
-          '- Minimally invasive: PRP injection A1, BMAC A1, BMMSCs A1, core decompression A1 (left hip only), SVF B1, ozone injection B1'].join('\n'),
-        ['**Consider**', DRUGS_WEAK, '- Physical therapy: PEMF (adjunct) B2', TCM_WEAK, '- Minimally invasive: BMMNCs A2, pulsed radiofrequency B2'].join('\n'),
-        NO_CLEAR,
-        NOT_RECOMMENDED,
-        '**Contraindicated for this patient**\n- Core decompression A1: involvement > 30 % (right hip only)',
-        `**Notes**\n- Core decompression (left hip only): ${CD_NOTE_TEXT}`,
+        // the six strongest are for both hips; core decompression (left only) is among the 19 counted
+        PLAN_EARLY,
+        '**Contraindicated for this patient**: core decompression A1 (involvement > 30 %; right hip only).',
         GRADE_FOOTER,
       ].join('\n\n'),
       indicator: 'info',
@@ -253,11 +245,8 @@ describe('patient-view: early disease', () => {
           '| Lesion size | medium (20 % of head) |',
           '| Next imaging | radiographs of both hips (AP and frog-leg lateral), due 2027-02-01 (every 3 months; last 2026-11-01) |',
         ].join('\n'),
-        ['**Recommended** (strong)', GENERAL_STRONG, DRUGS_STRONG, '- Physical therapy: ESWT A1, hyperbaric oxygen (adjunct) A1'].join('\n'),
-        ['**Consider**', DRUGS_WEAK, '- Physical therapy: PEMF (adjunct) B2', TCM_WEAK].join('\n'),
-        NO_CLEAR,
-        NOT_RECOMMENDED,
-        '**Contraindicated for this patient**\n- PRP injection A1, SVF B1, BMAC A1, BMMNCs A2, BMMSCs A1, ozone injection B1, pulsed radiofrequency B2, core decompression A1: active malignancy',
+        PLAN_EARLY.replace(more(19), more(11)),
+        '**Contraindicated for this patient**: PRP injection A1, BMAC A1, BMMSCs A1, core decompression A1, SVF B1, ozone injection B1, BMMNCs A2, pulsed radiofrequency B2 (active malignancy).',
         GRADE_FOOTER,
       ].join('\n\n'),
       indicator: 'info',
@@ -288,13 +277,10 @@ describe('patient-view: early disease', () => {
           '| Lesion size | unknown |',
           '| Next imaging | radiographs of both hips (AP and frog-leg lateral), due 2026-12-15 (every 3 months; last 2026-09-15) |',
         ].join('\n'),
-        ['**Recommended** (strong)', GENERAL_STRONG, DRUGS_STRONG, '- Physical therapy: hyperbaric oxygen (adjunct) A1',
-          '- Minimally invasive: PRP injection A1, BMAC A1, BMMSCs A1, SVF B1, ozone injection B1'].join('\n'),
-        ['**Consider**', DRUGS_WEAK, '- Physical therapy: PEMF (adjunct) B2', TCM_WEAK,
-          '- Minimally invasive: core decompression A1 (ARCO 3A), BMMNCs A2, pulsed radiofrequency B2'].join('\n'),
-        NO_CLEAR,
+        // Chinese III: ESWT no longer applies, so PRP is the sixth; core decompression only to consider at ARCO 3A
+        [OPTIONS_PRE_COLLAPSE, '5. hyperbaric oxygen (adjunct) A1', '6. PRP injection A1', more(18)].join('\n'),
+        '**Strong options to consider only**: core decompression A1: ARCO 3A.',
         NOT_RECOMMENDED,
-        `**Notes**\n- Core decompression: ${CD_NOTE_TEXT}`,
         GRADE_FOOTER,
       ].join('\n\n'),
       indicator: 'info',
@@ -358,7 +344,7 @@ describe('patient-view: surgical evaluation', () => {
       },
       {
         uuid: u(3),
-        summary: 'Right hip ONFH: ARCO 3B / Chinese IVb, medium lesion · next: radiographs due 2027-01-01',
+        summary: 'Right hip ONFH: ARCO 3B / Chinese IVb, medium lesion · surgical evaluation indicated · next: radiographs due 2027-01-01',
         detail: [
           [
             '| | Right hip |',
@@ -367,6 +353,7 @@ describe('patient-view: surgical evaluation', () => {
             '| Lesion size | medium (25 % of head) |',
             '| Next imaging | radiographs of both hips (AP and frog-leg lateral), due 2027-01-01 (every 3 months; last 2026-10-01) |',
           ].join('\n'),
+          '**Surgical evaluation indicated** for the right hip (see the referral card).',
           PLAN_POST_COLLAPSE,
           GRADE_FOOTER,
         ].join('\n\n'),
@@ -417,8 +404,11 @@ describe('patient-view: both hips', () => {
       { coding: [ONFH], text: 'Osteonecrosis of the left femoral head' },
     ]);
     expect(referral?.['reasonReference']).toStrictEqual([{ reference: 'Condition/onfh-right' }, { reference: 'Condition/onfh-left' }]);
+    // clinical-spec.md 14: surgery indicated → the summary says so; conservative care moves to the detail
+    expect(summary?.summary).toContain('surgical evaluation indicated');
+    expect(summary?.summary).not.toContain('conservative care');
     expect(summary?.detail).toContain(
-      '**Conservative care is the indicated path**: ARCO 3 or worse with both hips affected; over 65 with pain that is not severe; a reason the cards do not know (TCM).',
+      '**Surgical evaluation indicated** for both hips (see the referral card). Conservative care also applies: ARCO 3 or worse with both hips affected; over 65 with pain that is not severe; a reason the cards do not know (TCM). Weigh both with the surgeon.',
     );
   });
 });
@@ -670,8 +660,8 @@ describe('patient-view: imaging follow-up', () => {
             '| Lesion size | unknown |',
             '| Next imaging | MRI of both hips, **due now** (no imaging on record) |',
           ].join('\n'),
-          PLAN_POST_COLLAPSE.replace('\n\n**Contraindicated for this patient**\n- Core decompression A1: collapse > 2 mm', ''),
-          '**Data to complete**\n- No staging findings for the right hip.',
+          // the staging gap has its own card (the MRI): not repeated here (clinical-spec.md 14)
+          PLAN_POST_COLLAPSE.replace('\n\n**Contraindicated for this patient**: core decompression A1 (collapse > 2 mm).', ''),
           GRADE_FOOTER,
         ].join('\n\n'),
         indicator: 'info',
@@ -725,7 +715,8 @@ describe('patient-view: imaging follow-up', () => {
       extension: EXTENSION,
     });
     expect(summary?.summary).toBe('Right hip ONFH: ARCO 1 / Chinese Ia, small lesion · next: MRI overdue since 2026-10-01');
-    expect(summary?.detail).toContain('**Data to complete**\n- Left hip has no MRI on record.');
+    // the other hip's MRI is said once, on the imaging card (clinical-spec.md 14), not again in the summary
+    expect(summary?.detail).not.toContain('Left hip has no MRI on record');
   });
 });
 
@@ -778,8 +769,7 @@ describe('patient-view: data gaps', () => {
             '| Lesion size | medium (18 % of head) |',
             '| Next imaging | MRI of the right hip, due 2027-01-01 (every 3 months; last 2026-10-01) |',
           ].join('\n'),
-          PLAN_EARLY,
-          '**Data to complete**\n- Left hip has no MRI on record (non-traumatic ONFH is bilateral in 70–80 %).',
+          PLAN_EARLY, // the other hip's MRI is its own card's (below), not repeated here (clinical-spec.md 14)
           GRADE_FOOTER,
         ].join('\n\n'),
         indicator: 'info',
@@ -840,14 +830,11 @@ describe('patient-view: data gaps', () => {
             '| Lesion size | unknown |',
             '| Next imaging | MRI of the hip (side not recorded), due 2027-01-20 (every 3 months; last 2026-10-20) |',
           ].join('\n'),
-          ['**Recommended** (strong)', GENERAL_STRONG, DRUGS_STRONG, '- Physical therapy: ESWT A1, hyperbaric oxygen (adjunct) A1',
-            '- Minimally invasive: PRP injection A1, BMAC A1, BMMSCs A1, SVF B1, ozone injection B1'].join('\n'),
-          ['**Consider**', DRUGS_WEAK, '- Physical therapy: PEMF (adjunct) B2', TCM_WEAK,
-            '- Minimally invasive: core decompression A1 (ARCO 1–2, size unknown), BMMNCs A2, pulsed radiofrequency B2'].join('\n'),
-          NO_CLEAR,
+          PLAN_EARLY.split('\n\n')[0],
+          '**Strong options to consider only**: core decompression A1: ARCO 1–2, size unknown.',
           NOT_RECOMMENDED,
-          '**Notes**\n- Core decompression: Requires ability to comply with post-operative protected weight bearing. A1 combinations (GL2025 Table 11): CD + BMAC, CD + BMDCT, CD + BMSCs, CD + BMMSCs, CD + PRP, CD + medication.',
-          '**Data to complete**\n- Condition/onfh-x names no hip side.\n- Necrotic extent unknown: Chinese subtype and lesion size cannot be given.',
+          // the side gap has its own card (below): only the other gap is listed here (clinical-spec.md 14)
+          '**Data to complete**\n- Necrotic extent unknown: Chinese subtype and lesion size cannot be given.',
           GRADE_FOOTER,
         ].join('\n\n'),
         indicator: 'info',
@@ -937,7 +924,7 @@ describe('patient-view: at most four cards', () => {
       ['warning', 'Right hip, ARCO 3B / Chinese IVc: surgical evaluation indicated; refer to orthopaedic surgery'],
       ['warning', 'Follow-up imaging overdue: radiographs due 2026-09-01'],
       ['warning', 'Active systemic corticosteroid: a common cause of non-traumatic ONFH (GL2025 3.3.2); review with the prescriber'],
-      ['info', 'Right hip ONFH: ARCO 3B / Chinese IVc, large lesion · next: radiographs overdue since 2026-09-01'],
+      ['info', 'Right hip ONFH: ARCO 3B / Chinese IVc, large lesion · surgical evaluation indicated · next: radiographs overdue since 2026-09-01'],
     ]);
     expect(cards.map((c) => c.uuid)).toStrictEqual([u(1), u(3), u(5), u(6)]);
     expect(cards[0]?.detail).toBe([
@@ -959,14 +946,14 @@ describe('patient-view: at most four cards', () => {
 });
 
 describe('patient-view: card context', () => {
-  it('falls back to the Assessment rules when the context names none, and stamps every version', () => {
+  it('falls back to the Assessment rules when the context names none, and stamps every version in the extension', () => {
     const a = patient({
       patientId: 'p17',
       rules: [{ id: 'arco-2019', version: '2025.1.0' }, { id: 'follow-up', version: '2025.2.0' }],
       hips: [hip({ side: 'left', stage: stage('1', 'Ia'), followUp: followUp({ modality: 'MR', lastStudy: '2026-10-01', due: '2027-01-01' }) })],
     });
     const [card] = run(a, context('p17', { ruleSets: [] }));
-    expect(card?.source.label).toBe('Non-surgical ONFH guideline 2025 · rules 2025.1.0, 2025.2.0');
+    expect(card?.source.label).toBe('Non-surgical ONFH guideline 2025');
     expect(card?.extension).toStrictEqual({ 'onfh-cds/rules': [{ id: 'arco-2019', version: '2025.1.0' }, { id: 'follow-up', version: '2025.2.0' }] });
   });
 

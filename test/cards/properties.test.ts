@@ -62,6 +62,8 @@ const assessment: fc.Arbitrary<Assessment> = sides.chain((ss) =>
     evaluatedAt: fc.constant('2026-11-20'),
     inScope: fc.constant(true),
     rules: fc.constant([{ id: 'gl2025-modalities', version: '2025.1.0' }]),
+    replacedHips: fc.constant([]),
+    pregnant: fc.boolean(),
     hips: fc.tuple(...ss.map(hipOf)),
     conservativeCare: fc.record({ indicated: fc.boolean(), reasons: fc.array(fc.constantFrom('early-stage', 'bilateral', 'age over 65, pain not severe'), { maxLength: 2 }) }),
     riskFactors: fc.uniqueArray(

@@ -214,15 +214,22 @@ describe('follow-up (clinical-spec.md 8)', () => {
   });
 
   it('3 months when the newest study fell in the first 6 months after diagnosis, 6 months from exactly 6 months on', () => {
-    const mri = { 'mri-necrosis-sign': true, 'necrotic-extent': 10, 'xray-abnormal': false };
-    const study = [{ modality: 'MR' as const, date: '2026-10-01' }];
-    const within = assessOne({ findings: mri, imaging: study, diagnosisDate: '2026-04-02' }).h;
-    expect(within.followUp).toMatchObject({ modality: 'MR', intervalMonths: 3, due: '2027-01-01' });
-    const atSix = assessOne({ findings: mri, imaging: study, diagnosisDate: '2026-04-01' }).h;
+    // ARCO 2 (radiographs): ARCO 1 is followed by MRI every 6 months instead (issue 19, next test)
+    const xr = { 'xray-abnormal': true, 'necrotic-extent': 10 };
+    const study = [{ modality: 'DX' as const, date: '2026-10-01' }];
+    const within = assessOne({ findings: xr, imaging: study, diagnosisDate: '2026-04-02' }).h;
+    expect(within.followUp).toMatchObject({ modality: 'XR', intervalMonths: 3, due: '2027-01-01' });
+    const atSix = assessOne({ findings: xr, imaging: study, diagnosisDate: '2026-04-01' }).h;
     expect(atSix.followUp).toMatchObject({ intervalMonths: 6, due: '2027-04-01' });
     // A 3-monthly study missed early on stays overdue once the 6-month mark has passed (interpretation, spec 8).
-    const missed = assessOne({ findings: mri, imaging: [{ modality: 'MR', date: '2026-05-01' }], diagnosisDate: '2026-04-20' }).h;
+    const missed = assessOne({ findings: xr, imaging: [{ modality: 'DX', date: '2026-05-01' }], diagnosisDate: '2026-04-20' }).h;
     expect(missed.followUp).toMatchObject({ intervalMonths: 3, due: '2026-08-01', overdue: true });
+  });
+
+  it('ARCO 1 is followed by MRI every 6 months even within the first 6 months (radiographs are the 3-monthly study; issue 19)', () => {
+    const mri = { 'mri-necrosis-sign': true, 'necrotic-extent': 10, 'xray-abnormal': false };
+    const within = assessOne({ findings: mri, imaging: [{ modality: 'MR', date: '2026-10-01' }], diagnosisDate: '2026-09-02' }).h;
+    expect(within.followUp).toMatchObject({ modality: 'MR', intervalMonths: 6, due: '2027-04-01' });
   });
 
   it('12 months once the same stage is seen on studies spanning 12 months; an imaging risk factor keeps 3', () => {

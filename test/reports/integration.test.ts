@@ -139,4 +139,19 @@ describe('clinical-spec.md 13: ONFH on imaging, not on the problem list', () => 
     const condition = card?.suggestions?.[0]?.actions?.[0]?.resource as { code: { coding: { code: string }[] } } | undefined;
     expect(condition?.code.coding[0]?.code).toBe('M87.052');
   });
+
+  it('a child with ONFH on imaging only gets no card either (clinical-spec.md 14: under 18, no card at any hook)', () => {
+    const child = { ...patient, birthDate: '2017-05-01' };
+    const r = assessBundle(bundle(child, mri('r1', '2026-10-02', AVN)), rules, NOW);
+    if (!r.ok) throw new Error(r.error);
+    expect(r.assessment).toMatchObject({ inScope: false, outOfScopeReason: 'under-18', suspectedOnfh: [] });
+    const service = ONFH_SERVICES.find((s) => s.hook === 'patient-view');
+    if (!service) throw new Error('no patient-view service');
+    const cards = decideCards(rules, {
+      service, hook: 'patient-view', context: { patientId: P, userId: 'Practitioner/1' },
+      record: { patientId: P, resources: [child, mri('r1', '2026-10-02', AVN)] as fhir4.FhirResource[] },
+      draftOrders: [], selections: [], now: new Date(`${NOW}T09:00:00Z`),
+    }).cards;
+    expect(cards).toEqual([]);
+  });
 });

@@ -18,7 +18,7 @@ function codes(concept: unknown): readonly string[] {
 }
 
 /** spec 1: not refuted/entered-in-error; clinicalStatus absent or active/recurrence/relapse. */
-function isCurrentCondition(c: Untrusted<Condition>): boolean {
+export function isCurrentCondition(c: Untrusted<Condition>): boolean {
   if (codes(c.verificationStatus).some((code) => NOT_TRUE_VERIFICATION.has(code))) return false;
   const clinical = codes(c.clinicalStatus);
   return clinical.length === 0 || clinical.some((code) => CURRENT_CLINICAL.has(code));

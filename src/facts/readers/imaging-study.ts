@@ -9,7 +9,8 @@ import { arr, codingsOf, conceptText, dateOnly, instant, rec, refOf, str, type U
 import { SYSTEMS, type ValueSets } from '../../rules/valuesets.js';
 import type { Collector } from './collect.js';
 
-const UNUSABLE_IMAGING = new Set(['cancelled', 'entered-in-error']);
+// spec 14: a registered study is booked, not done (src/facts/safety.ts reads it as scheduled imaging)
+const UNUSABLE_IMAGING = new Set(['cancelled', 'entered-in-error', 'registered']);
 
 function asModality(value: string): ImagingModality | undefined {
   return value === 'MR' || value === 'CT' || value === 'CR' || value === 'DX' || value === 'NM' ? value : undefined;
