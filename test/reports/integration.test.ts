@@ -140,6 +140,16 @@ describe('clinical-spec.md 13: ONFH on imaging, not on the problem list', () => 
     expect(condition?.code.coding[0]?.code).toBe('M87.052');
   });
 
+  it('no card for a hip replaced since the report (clinical-spec.md 14: no femoral head)', () => {
+    const replaced = {
+      resourceType: 'Condition', id: 'z96', subject: { reference: `Patient/${P}` },
+      clinicalStatus: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/condition-clinical', code: 'active' }] },
+      code: { coding: [{ system: 'http://hl7.org/fhir/sid/icd-10-cm', code: 'Z96.641' }] },
+    };
+    expect(patientView(replaced, mri('r1', '2026-10-02', AVN))).toEqual([]);
+    expect(assess(replaced, mri('r1', '2026-10-02', AVN)).suspectedOnfh).toEqual([]);
+  });
+
   it('a child with ONFH on imaging only gets no card either (clinical-spec.md 14: under 18, no card at any hook)', () => {
     const child = { ...patient, birthDate: '2017-05-01' };
     const r = assessBundle(bundle(child, mri('r1', '2026-10-02', AVN)), rules, NOW);
