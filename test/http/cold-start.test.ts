@@ -69,13 +69,26 @@ async function firstAndLater(env: Record<string, string>): Promise<{ first: numb
   }
 }
 
+const median = (xs: readonly number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN;
+
 describe('cold start', () => {
   it('the first hook call after /readyz turns 200 costs less beyond the later ones than without the warm-up', async () => {
-    const unwarmed = await firstAndLater({ NODE_ENV: 'test' }); // NODE_ENV=test: no warm-up
-    const warmed = await firstAndLater({ NODE_ENV: 'development' });
+    // Three alternating pairs of fresh processes, medians compared: one pair alone was a coin
+    // toss on a loaded machine (a CI run on Node 24 saw warmed 18.1 ms against unwarmed 15.8 ms).
+    const warmedExcess: number[] = [];
+    const unwarmedExcess: number[] = [];
+    let warmedFirst = 0;
+    for (let pair = 0; pair < 3; pair++) {
+      const unwarmed = await firstAndLater({ NODE_ENV: 'test' }); // NODE_ENV=test: no warm-up
+      const warmed = await firstAndLater({ NODE_ENV: 'development' });
+      unwarmedExcess.push(unwarmed.first - unwarmed.later);
+      warmedExcess.push(warmed.first - warmed.later);
+      warmedFirst = Math.max(warmedFirst, warmed.first);
+    }
     // The first call's cost beyond a later one. Measured (load average ~10, noisy): warmed
-    // 20-70 ms, without the warm-up about 100 ms.
-    expect(warmed.first - warmed.later).toBeLessThan(unwarmed.first - unwarmed.later);
-    expect(warmed.first).toBeLessThan(5000); // sanity bound only
-  }, 90_000);
+    // 20-70 ms, without the warm-up about 100 ms; quiet machine (load ~0.3), Node 20 and 24: warmed
+    // 7-17 ms, without 13-26 ms, so one pair alone can invert.
+    expect(median(warmedExcess), `warmed ${warmedExcess.join(', ')} ms; unwarmed ${unwarmedExcess.join(', ')} ms`).toBeLessThan(median(unwarmedExcess));
+    expect(warmedFirst).toBeLessThan(5000); // sanity bound only
+  }, 180_000);
 });
