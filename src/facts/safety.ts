@@ -99,9 +99,16 @@ export function readSafetyFacts(resources: readonly unknown[], valueSets: ValueS
       for (const coding of codingsOf(x.code)) {
         for (const m of valueSets.lookup(coding.system, coding.code)) {
           if (m.valueSet === 'pregnancy') {
-            pregnantByCondition = true;
-            if (dateOnly(x.onsetDateTime) === null && dateOnly(x.recordedDate) === null) {
+            const dated = dateOnly(x.onsetDateTime) ?? dateOnly(rec(x.onsetPeriod)?.start) ?? dateOnly(x.recordedDate);
+            if (dated === null) {
+              pregnantByCondition = true;
               gaps.push({ code: 'pregnancy-undated', message: 'A pregnancy condition with no date is on record: taken as current (the advice is adapted for pregnancy); resolve or date it if the pregnancy is over', resource: ref });
+            } else if (dated < monthsBefore(now, PREGNANCY_STATUS_MONTHS)) {
+              // clinical review of issue 19: a pregnancy dated over 10 months ago, still "active", is a
+              // problem-list entry nobody closed, not a current pregnancy (the window of the status Observation)
+              gaps.push({ code: 'pregnancy-stale', message: `A pregnancy condition dated ${dated} (over ${String(PREGNANCY_STATUS_MONTHS)} months ago) is still active: not taken as current; resolve it, or record the pregnancy again if it is current`, resource: ref });
+            } else {
+              pregnantByCondition = true;
             }
           } else if (m.valueSet === 'hip-replacement') {
             const side = m.side ?? readSites(valueSets, oneOrMany(x.bodySite)).side;
