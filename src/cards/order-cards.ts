@@ -7,7 +7,7 @@ import type { Card, OverrideReasonCoding, Suggestion } from '../cds-hooks/card.j
 import type { Assessment, OrderCheck } from '../engine/types.js';
 import { cardStamp, finishCard, guidelineLinks, overrideReason, type CardContext, type CardDraft } from './context.js';
 import { walkingAidDeviceRequest, walkingAidName, type WalkingAid } from './resources.js';
-import { capitalise, clip, hipsPhrase, ownWord, theHips } from './vocabulary.js';
+import { clip, hipsPhrase, ownWord, theHips } from './vocabulary.js';
 
 export function orderCards(checks: readonly OrderCheck[], assessment: Assessment, ctx: CardContext): Card[] {
   // clinical-spec.md section 11: every check applies to a patient with ONFH in scope only.
@@ -51,10 +51,9 @@ const KIND_NAME: Readonly<Record<string, string>> = {
   wheelchair: 'wheelchair',
 };
 
-/** What the order is, for the summary: its own words, or the display name of a bare code. */
-export function orderName(display: string): string {
-  const bare = display.trim().toLowerCase();
-  return capitalise(ownWord(KIND_NAME, bare) ?? display.trim());
+/** The order inside a sentence: a bare code in a clinician's words ("ESWT", "wheelchair"), else the order's own words. */
+function orderWords(display: string): string {
+  return ownWord(KIND_NAME, display.trim().toLowerCase()) ?? display.trim();
 }
 
 /** Does the order's own wording already name a side ("BMAC injection, right hip")? */
@@ -68,6 +67,11 @@ function hipsAre(sides: readonly string[]): string {
   return `${hips} ${sides.length > 1 ? 'are' : 'is'}`;
 }
 
+/** A reason without its bracketed source ("… (GL2025 Table 4)"): the source is in the detail and the link. */
+function withoutCitation(reason: string): string {
+  return reason.replace(/\s*\((?:GL2025|SMALL|TCM|FAQ|CHRONIC|clinical-spec)[^)]*\)/g, '');
+}
+
 /** A minimally invasive check's reasons, shortened for the summary (the detail keeps them whole). */
 function minimallyInvasiveWhy(check: OrderCheck): string {
   const parts = check.reasons.map((r) =>
@@ -76,8 +80,10 @@ function minimallyInvasiveWhy(check: OrderCheck): string {
 }
 
 /**
- * One line a clinician reads in seconds while signing. The rule's reasons go in the detail; the
- * summary names the order, the hip and what to do, and cites the rule's own source.
+ * One line a clinician reads in seconds while signing (clinical-spec.md 14: the action first, no
+ * jargon): what to do with the order, then why in a few words. The rule's reasons, its source and the
+ * guideline table go in the detail and the link; guideline abbreviations (GL2025, SMALL, …) do not
+ * belong in a line read between two signatures.
  */
 function summaryOf(check: OrderCheck, what: string): string {
   const hips = check.sides.length > 0 ? theHips(check.sides) : 'the affected hip';
@@ -87,32 +93,34 @@ function summaryOf(check: OrderCheck, what: string): string {
   switch (check.check) {
     case 'bisphosphonate':
       return check.indicator === 'info'
-        ? `${what}: not recommended for ONFH (${check.source}, A1); osteoporosis is on record`
-        : `${what}: not recommended for ONFH (${check.source}, A1); remove unless prescribed for another indication`;
+        ? `Keep ${what} for osteoporosis only: the 2025 guideline recommends against it for ONFH (A1)`
+        : `Remove ${what} unless for another indication: the 2025 guideline recommends against it for ONFH (A1)`;
     case 'systemic-corticosteroid':
-      return `${what}: corticosteroids are a common cause of non-traumatic ONFH (${check.source}); lowest effective dose, shortest course`;
+      return `Use the lowest effective dose and shortest course of ${what}: corticosteroids are a common cause of ONFH`;
     case 'core-decompression':
       return check.indicator === 'info'
-        ? `${what}: an option to weigh for ${hips}, not a firm recommendation (${check.source})`
-        : `${what}: contraindicated for ${hips}${why === undefined ? '' : ` — ${why}`}`;
+        ? `Weigh ${what}${namesSide(what) ? '' : ` for ${hips}`}: an option, not a firm recommendation`
+        : `Reconsider ${what}: contraindicated${namesSide(what) ? '' : ` for ${hips}`}${why === undefined ? '' : ` — ${withoutCitation(why)}`}`;
     case 'enoxaparin-contraindicated':
     case 'simvastatin-contraindicated':
       // a patient-level contraindication of the drug: the reasons say it all, no hip to name
-      return `${what}: ${check.reasons.join('; ')}`;
+      return `Reconsider ${what}: ${check.reasons.map(withoutCitation).join('; ')}`;
     case 'eswt':
-      return `${what}: ESWT is for Chinese stage I–II, not ${hips} (${check.source})`;
+      return `Reconsider ${what}: ESWT is for Chinese stage I–II, and ${check.sides.length > 0 ? hipsAre(check.sides) : 'the affected hip is'} beyond it`;
     case 'intra-articular-corticosteroid-injection':
-      return `${what}: approach cautiously in ONFH (${check.source})`;
+      return `Weigh ${what} with caution: variable efficacy in ONFH, may harm the joint`;
     case 'arthroplasty':
       // spec 11: the card names the hip(s) the order concerns, not "every affected hip"
-      return `${what}: ${check.sides.length > 0 ? hipsAre(check.sides) : 'every affected hip is'} pre-collapse; non-surgical and hip-preserving options come first (${check.source})`;
+      return `Consider hip-preserving options before ${what}: ${check.sides.length > 0 ? hipsAre(check.sides) : 'every affected hip is'} pre-collapse`;
     case 'minimally-invasive':
-      // the source is in the detail: the reasons, never cut, matter more in 140 characters
-      return `${what}${forHips}: not advised — ${minimallyInvasiveWhy(check)}`;
+      // the reasons, never cut, matter more in 140 characters
+      return `Reconsider ${what}${forHips}: not advised — ${minimallyInvasiveWhy(check)}`;
     case 'wheelchair':
-      return `${what}: not recommended in ONFH (${check.source}); offer crutches or a walking frame instead`;
+      return `Replace ${what} with crutches or a walking frame: wheelchairs are not recommended in ONFH`;
+    case 'pregnancy':
+      return `Remove ${what}: not offered in pregnancy, and the record says the patient is pregnant`;
     default:
-      return `${what}${forHips}: ${check.reasons.join('; ') || check.source}`;
+      return `Review ${what}${forHips}: ${check.reasons.map(withoutCitation).join('; ') || check.source}`;
   }
 }
 
@@ -181,7 +189,7 @@ function extraLine(check: OrderCheck): string | undefined {
 }
 
 function orderCard(check: OrderCheck, a: Assessment, ctx: CardContext): CardDraft {
-  const what = orderName(check.order.display);
+  const what = orderWords(check.order.display);
   const extra = extraLine(check);
   // With one affected hip there is no doubt which hip an order concerns.
   const hips = a.hips.length > 1 && check.sides.length > 0 ? `Concerns ${theHips(check.sides)}.` : undefined;

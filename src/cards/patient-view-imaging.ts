@@ -130,9 +130,10 @@ export function imagingOverdueCard(a: Assessment, ctx: CardContext, gaps: readon
   let earliestDue = overdue[0]?.followUp.due ?? a.evaluatedAt;
   for (const h of overdue) if (h.followUp.due < earliestDue) earliestDue = h.followUp.due;
   const studies = [...new Set(needs.map((n) => shortStudy(n, many)))].join(' and ');
+  // clinical-spec.md 14: the action first
   const summary = neverImaged
-    ? `No imaging of ${theHips(overdue.map((h) => h.side))} on record: ${studies} due now`
-    : `Follow-up imaging overdue: ${studies} due ${earliestDue}`;
+    ? `Order ${studies}: no imaging of ${theHips(overdue.map((h) => h.side))} on record`
+    : `Order ${studies}: follow-up of ${theHips(overdue.map((h) => h.side))} overdue since ${earliestDue}`;
 
   const lines = overdue.map((hip) => {
     const fu = hip.followUp;
@@ -178,14 +179,15 @@ export function dataGapCard(a: Assessment, ctx: CardContext, gaps: readonly GapN
   if (sideUnknown) lines.push('- **Side not recorded**: the ONFH diagnosis names no hip. Record the side on the Condition (code or body site) so findings, follow-up and orders can be attributed.');
   const { orders } = planImaging(imaging.map((g) => g.need), ctx.imagingOrders);
 
+  // clinical-spec.md 14: the action first
   let summary: string;
   const one = imaging[0];
   if (shorts.length > 1 || one === undefined) {
-    summary = shorts.length === 1 ? 'Side of the ONFH diagnosis not recorded: add it to the Condition' : `Data needed: ${shorts.join('; ')}`;
+    summary = shorts.length === 1 ? 'Record the side of the ONFH diagnosis on the Condition: no hip is named' : `Complete the record: ${shorts.join('; ')}`;
   } else if (one.gap.code === 'contralateral-hip-not-imaged') {
-    summary = `${capitalise(one.short)}: non-traumatic ONFH is often bilateral (70–80 %); evaluate both hips`;
+    summary = `Order ${studyName('MR', one.need.side)}: never imaged by MRI, and non-traumatic ONFH is often bilateral (70–80 %)`;
   } else {
-    summary = `${capitalise(one.short)}: no staging findings on record; MRI is the staging study`;
+    summary = `Order ${studyName('MR', one.need.side)} for staging: no staging findings on record`;
   }
   return {
     summary: clip(summary),

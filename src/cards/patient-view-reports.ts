@@ -48,9 +48,10 @@ export function suspectedOnfhCard(a: Assessment, ctx: CardContext): CardDraft | 
   const first = a.suspectedOnfh[0];
   if (first === undefined) return undefined;
   const study = (s: typeof first): string => s.studyKind ?? 'Imaging';
+  // clinical-spec.md 14: the action first
   const summary = a.suspectedOnfh.length > 1
-    ? `${study(first)} of ${dayText(first.date)} describes osteonecrosis of both femoral heads; not on the problem list`
-    : `${study(first)} of ${dayText(first.date)} describes osteonecrosis of the ${first.side} femoral head; not on the problem list`;
+    ? `Add ONFH of both hips to the problem list if confirmed: ${study(first)} of ${dayText(first.date)} describes osteonecrosis of both femoral heads`
+    : `Add ONFH of the ${first.side} hip to the problem list if confirmed: ${study(first)} of ${dayText(first.date)} describes osteonecrosis of its femoral head`;
   return {
     summary: clip(summary),
     detail: [

@@ -185,15 +185,20 @@ function nextImagingCell(hip: HipAssessment): string {
 function summaryLine(a: Assessment): string {
   const many = a.hips.length > 1;
   const first = a.hips[0];
-  const stagePart = many || first === undefined
-    ? `ONFH: ${a.hips.map((h) => `${h.side === 'unknown' ? 'side not recorded' : h.side} ${stageText(h.stage)}`).join(', ')}`
-    : `${first.side === 'unknown' ? 'Hip ONFH (side not recorded)' : `${hipName(first.side)} ONFH`}: ${stageText(first.stage)}${first.sizeCategory === null ? '' : `, ${first.sizeCategory} lesion`}`;
-  // clinical-spec.md 14: "conservative care" and "surgical evaluation indicated" never share a summary
+  // "Right hip ONFH: ARCO 2 …" alone; "Conservative care: right hip ONFH, ARCO 2 …" after the plan
+  const stagePart = (lead: boolean): string => {
+    const sep = lead ? ': ' : ', ';
+    if (many || first === undefined) return `ONFH${sep}${a.hips.map((h) => `${h.side === 'unknown' ? 'side not recorded' : h.side} ${stageText(h.stage)}`).join(', ')}`;
+    const hip = first.side === 'unknown' ? 'hip ONFH (side not recorded)' : `${first.side} hip ONFH`;
+    return `${lead ? capitalise(hip) : hip}${sep}${stageText(first.stage)}${first.sizeCategory === null ? '' : `, ${first.sizeCategory} lesion`}`;
+  };
+  // clinical-spec.md 14: the plan first (the action), and "conservative care" and "surgical
+  // evaluation indicated" never share a summary
   const surgery = a.hips.some((h) => h.surgicalEvaluation.indicated);
-  const path = surgery ? ' · surgical evaluation indicated' : a.conservativeCare.indicated ? ' · conservative care' : '';
+  const path = surgery ? 'Surgical evaluation indicated' : a.conservativeCare.indicated ? 'Conservative care' : undefined;
   const next = [...a.hips].sort((x, y) => (x.followUp.scheduled ?? x.followUp.due).localeCompare(y.followUp.scheduled ?? y.followUp.due))[0];
   const nextPart = next === undefined ? '' : ` · next: ${shortStudy(followUpNeed(next), many)} ${nextWhen(next.followUp)}`;
-  return clip(`${stagePart}${path}${nextPart}`);
+  return clip(path === undefined ? `${stagePart(true)}${nextPart}` : `${path}: ${stagePart(false)}${nextPart}`);
 }
 
 /** Sections in the order read; when the detail would pass MAX_DETAIL the optional ones go first, from the end. */
@@ -247,7 +252,9 @@ export function summaryCard(a: Assessment, ctx: CardContext, gapCardShown = true
   const rest = options.length - shown.length;
   const more = rest > 0 ? `…and ${String(rest)} more option${rest === 1 ? '' : 's'} (weaker evidence or strength)${link === undefined ? '' : `: [every option with its source](${link})`}.` : undefined;
   if (shown.length > 0) {
-    sections.push({ lines: ['**Options, strongest first**', ...shown.map((o, i) => `${String(i + 1)}. ${optionText(a, o)}`), ...(more === undefined ? [] : [more])] });
+    sections.push({ lines: ['**Options, strongest first**', ...shown.map((o, i) => `${String(i + 1)}. ${optionText(a, o)}`)] });
+    // a paragraph of its own: right after the list it would read as part of its last item
+    if (more !== undefined) sections.push({ lines: [more] });
   }
   const weigh = downgradedLine(a, options);
   if (weigh !== undefined) sections.push({ lines: [weigh] });

@@ -76,9 +76,10 @@ function surgicalEvaluationCard(a: Assessment, ctx: CardContext): CardDraft | un
   const first = hips[0];
   if (first === undefined) return undefined;
   // The engine's reasons are sentences: they go in the detail; the summary stays one glance long.
+  // clinical-spec.md 14: the action first
   const summary = hips.length > 1
-    ? `Surgical evaluation indicated for ${theHips(hips.map((h) => h.side))}: refer to orthopaedic surgery`
-    : `${hipName(first.side)}, ${stageText(first.stage)}: surgical evaluation indicated; refer to orthopaedic surgery`;
+    ? `Refer to orthopaedic surgery: surgical evaluation indicated for ${theHips(hips.map((h) => h.side))}`
+    : `Refer to orthopaedic surgery: surgical evaluation indicated for ${theHips([first.side])} (${stageText(first.stage)})`;
   const lines = hips.flatMap((hip) => [
     `**${hipName(hip.side)}** (${stageText(hip.stage)})`,
     ...hip.surgicalEvaluation.reasons.map((r) => `- ${r}`),
@@ -121,7 +122,7 @@ function corticosteroidCard(a: Assessment): CardDraft | undefined {
   if (!a.riskFactors.some((r) => r.id === 'corticosteroid-exposure')) return undefined;
   const simvastatin = a.hips.flatMap((h) => h.recommendations).find((r) => r.modality === 'simvastatin' && (r.status === 'consider' || r.status === 'recommended'));
   return {
-    summary: 'Active systemic corticosteroid: a common cause of non-traumatic ONFH (GL2025 3.3.2); review with the prescriber',
+    summary: 'Review the systemic corticosteroid with its prescriber: a common cause of non-traumatic ONFH',
     detail: [
       'An active systemic corticosteroid order or statement is on record.',
       '',

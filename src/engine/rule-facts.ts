@@ -14,7 +14,10 @@ export type MutableFacts = Record<string, FactValue | Record<string, FactValue>>
 export function patientRuleFacts(facts: PatientFacts, now: string, blank: MutableFacts): MutableFacts {
   const c = facts.contraindications;
   const has = (id: keyof typeof c): boolean => (c[id]?.length ?? 0) > 0;
-  const sides = new Set(facts.hips.map((h) => h.side));
+  // clinical-spec.md 14: a replaced hip has no femoral head and is left out of the assessed hips, so
+  // ONFH of a natural hip and a replaced one is not "bilateral" (TCM's late-stage bilateral reason)
+  const replaced = new Set<string>(facts.replacedHips ?? []);
+  const sides = new Set(facts.hips.map((h) => h.side).filter((s) => !replaced.has(s)));
   const immune = has('immune-hematologic') || facts.plateletsLow;
   const out = blank;
   out.age = facts.birthDate ? ageOn(facts.birthDate, now) : null;

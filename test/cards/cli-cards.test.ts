@@ -25,7 +25,7 @@ describe('onfh-cds cards', () => {
     const r = await cards(example('patient-view.json'), '--now', '2026-11-21');
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/^patient-view for Patient\/onfh-ex-1 on 2026-11-21 \(CDS Hooks request .*patient-view\.json\): \d cards?\n/);
-    expect(r.out).toMatch(/\n1\. \[WARNING\] Follow-up imaging overdue: radiographs due 2026-09-05\n/);
+    expect(r.out).toMatch(/\n1\. \[WARNING\] Order radiographs: follow-up of the right hip overdue since 2026-09-05\n/);
     expect(r.out).toContain('   > Order radiographs of both hips (AP and frog-leg lateral)');
     expect(r.out).toContain('Source: 2025 Chinese guideline for non-surgical treatment of ONFH <http://localhost:3000/rules/');
     // markdown read, not shown: no bold markers, tables as aligned columns
@@ -40,13 +40,13 @@ describe('onfh-cds cards', () => {
     const body = JSON.parse(r.out) as { cards: Card[] };
     expect(body.cards.length).toBeGreaterThan(0);
     expect(body.cards.every((c) => c.source.url?.startsWith('https://cds.example.org/rules/') === true)).toBe(true);
-    expect(body.cards.some((c) => c.summary.startsWith('Right hip ONFH: ARCO 2'))).toBe(true);
+    expect(body.cards.some((c) => c.summary.startsWith('Conservative care: right hip ONFH, ARCO 2'))).toBe(true);
   });
 
   it('order-sign request: the bisphosphonate warning with its remove suggestion', async () => {
     const r = await cards(example('order-sign-bisphosphonate.json'), '--now', '2026-11-21');
     expect(r.code).toBe(0);
-    expect(r.out).toContain('1. [WARNING] Alendronate 70 mg tablet, once weekly: not recommended for ONFH');
+    expect(r.out).toContain('1. [WARNING] Remove Alendronate 70 mg tablet, once weekly unless for another indication: the 2025 guideline recommends against it for ONFH (A1)');
     expect(r.out).toContain('   > Remove the draft order: Alendronate 70 mg tablet, once weekly');
   });
 

@@ -62,7 +62,7 @@ describe('order cards', () => {
   it('bisphosphonate draft: warning, delete suggestion naming MedicationRequest/<id>, "another indication" override first', () => {
     expect(cardsFor([alendronate])).toStrictEqual([{
       uuid: u(1),
-      summary: 'Alendronate 70 mg tablet: not recommended for ONFH (GL2025 Table 6, A1); remove unless prescribed for another indication',
+      summary: 'Remove alendronate 70 mg tablet unless for another indication: the 2025 guideline recommends against it for ONFH (A1)',
       detail: [
         '- Zoledronic acid and alendronate do not improve ONFH outcomes: not recommended for ONFH (GL2025 Table 6, A1 against)',
         '',
@@ -91,7 +91,7 @@ describe('order cards', () => {
   it('order text that names an Object.prototype member ("constructor", "toString") is just text (found by property testing)', () => {
     for (const display of ['constructor', 'toString', '__proto__']) {
       const [card] = cardsFor([{ ...alendronate, order: { ...alendronate.order, display } }]);
-      expect(card?.summary.startsWith(`${display.charAt(0).toUpperCase()}${display.slice(1)}: not recommended for ONFH`)).toBe(true);
+      expect(card?.summary.startsWith(`Remove ${display} unless for another indication: the 2025 guideline recommends against it for ONFH`)).toBe(true);
     }
   });
 
@@ -99,7 +99,7 @@ describe('order cards', () => {
     const noId = { ...alendronate, order: { ...alendronate.order, id: '' } };
     const [card] = cardsFor([noId]);
     expect(card?.indicator).toBe('warning');
-    expect(card?.summary).toMatch(/not recommended for ONFH/);
+    expect(card?.summary).toMatch(/recommends against it for ONFH/);
     expect(card?.suggestions).toBeUndefined();
     expect(card?.selectionBehavior).toBeUndefined();
     const chair = cardsFor([{ ...wheelchair, order: { ...wheelchair.order, id: 'has/slash' } }])[0];
@@ -118,7 +118,7 @@ describe('order cards', () => {
     });
     expect(cardsFor([zoledronic])).toStrictEqual([{
       uuid: u(1),
-      summary: 'Zoledronic acid 5 mg/100 mL infusion: not recommended for ONFH (GL2025 Table 6, A1); osteoporosis is on record',
+      summary: 'Keep zoledronic acid 5 mg/100 mL infusion for osteoporosis only: the 2025 guideline recommends against it for ONFH (A1)',
       detail: [
         '- Zoledronic acid and alendronate do not improve ONFH outcomes: not recommended for ONFH (GL2025 Table 6, A1 against)',
         '- The patient has osteoporosis, which may be the indication for this order',
@@ -146,7 +146,7 @@ describe('order cards', () => {
     });
     expect(cardsFor([prednisone])).toStrictEqual([{
       uuid: u(1),
-      summary: 'Prednisone 20 mg tablet: corticosteroids are a common cause of non-traumatic ONFH (GL2025 3.3.2); lowest effective dose, shortest course',
+      summary: 'Use the lowest effective dose and shortest course of prednisone 20 mg tablet: corticosteroids are a common cause of ONFH',
       detail: [
         '- Corticosteroids are the leading cause of non-traumatic ONFH: use the lowest effective dose for the shortest course',
         '',
@@ -179,7 +179,7 @@ describe('order cards', () => {
     });
     expect(cardsFor([wheelchair])).toStrictEqual([{
       uuid: u(1),
-      summary: 'Wheelchair: not recommended in ONFH (GL2025 3.7.1); offer crutches or a walking frame instead',
+      summary: 'Replace wheelchair with crutches or a walking frame: wheelchairs are not recommended in ONFH',
       detail: [
         '- Wheelchairs are not recommended in ONFH; protected weight bearing with crutches, a cane or a walking frame is (GL2025 3.7.1)',
         '',
@@ -213,44 +213,44 @@ describe('order cards', () => {
       order: { resourceType: 'ServiceRequest', id: 'draft-cd', display: 'core decompression of the femoral head' },
       reasons: ['Core decompression is contraindicated for this hip', 'collapse > 2 mm'],
       overrideReasons: [JUDGEMENT, SPECIALIST],
-    }), 'warning', 'Core decompression of the femoral head: contraindicated for the right hip — collapse > 2 mm'],
+    }), 'warning', 'Reconsider core decompression of the femoral head: contraindicated for the right hip — collapse > 2 mm'],
     ['core decompression to consider', orderCheck({
       check: 'core-decompression', indicator: 'info', sides: ['left'], source: 'GL2025 Table 4; SMALL',
       order: { resourceType: 'ServiceRequest', id: 'draft-cd', display: 'core decompression of the femoral head' },
       reasons: ['Core decompression is an option to weigh for this hip, not a firm recommendation', 'ARCO 3A'],
-    }), 'info', 'Core decompression of the femoral head: an option to weigh for the left hip, not a firm recommendation (GL2025 Table 4; SMALL)'],
+    }), 'info', 'Weigh core decompression of the femoral head for the left hip: an option, not a firm recommendation'],
     ['ESWT beyond Chinese stage II', orderCheck({
       check: 'eswt', indicator: 'warning', sides: ['right'], source: 'GL2025 Tables 4, 7',
       order: { resourceType: 'ServiceRequest', id: 'draft-eswt', display: 'extracorporeal shock wave therapy' },
       reasons: ['ESWT is for Chinese stage I–II; this hip is beyond stage II'],
       overrideReasons: [JUDGEMENT, SPECIALIST],
-    }), 'warning', 'Extracorporeal shock wave therapy: ESWT is for Chinese stage I–II, not the right hip (GL2025 Tables 4, 7)'],
+    }), 'warning', 'Reconsider extracorporeal shock wave therapy: ESWT is for Chinese stage I–II, and the right hip is beyond it'],
     ['cell therapy with an active malignancy', orderCheck({
       check: 'minimally-invasive', indicator: 'warning', sides: ['right', 'left'], source: 'GL2025 Tables 4, 9',
       order: { resourceType: 'ServiceRequest', id: 'draft-bmac', display: 'BMAC injection' },
       reasons: ['Contraindicated: active malignancy'],
       overrideReasons: [JUDGEMENT, SPECIALIST],
-    }), 'warning', 'BMAC injection (both hips): not advised — active malignancy'],
+    }), 'warning', 'Reconsider BMAC injection (both hips): not advised — active malignancy'],
     ['intra-articular corticosteroid injection', orderCheck({
       check: 'intra-articular-corticosteroid-injection', indicator: 'info', source: 'CHRONIC',
       order: { resourceType: 'ServiceRequest', id: 'draft-ia', display: 'hip joint corticosteroid injection' },
       reasons: ['Intra-articular corticosteroid injection of the hip: approach cautiously, efficacy is variable and it may affect the joint structure'],
-    }), 'info', 'Hip joint corticosteroid injection: approach cautiously in ONFH (CHRONIC)'],
+    }), 'info', 'Weigh hip joint corticosteroid injection with caution: variable efficacy in ONFH, may harm the joint'],
     ['total hip arthroplasty while every hip is pre-collapse', orderCheck({
       check: 'arthroplasty', indicator: 'info', sides: ['right', 'left'], source: 'GL2025 3.7',
       order: { resourceType: 'ServiceRequest', id: 'draft-tha', display: 'total hip replacement' },
       reasons: ['Pre-collapse (Chinese stage I–III): non-surgical and hip-preserving options come first'],
-    }), 'info', 'Total hip replacement: both hips are pre-collapse; non-surgical and hip-preserving options come first (GL2025 3.7)'],
+    }), 'info', 'Consider hip-preserving options before total hip replacement: both hips are pre-collapse'],
     ['a right-sided total hip arthroplasty when only the right hip is pre-collapse names that hip (C4)', orderCheck({
       check: 'arthroplasty', indicator: 'info', sides: ['right'], source: 'GL2025 3.7',
       order: { resourceType: 'ServiceRequest', id: 'draft-tha', display: 'total hip replacement, right' },
       reasons: ['Pre-collapse (Chinese stage I–III): non-surgical and hip-preserving options come first'],
-    }), 'info', 'Total hip replacement, right: the right hip is pre-collapse; non-surgical and hip-preserving options come first (GL2025 3.7)'],
+    }), 'info', 'Consider hip-preserving options before total hip replacement, right: the right hip is pre-collapse'],
     ['a check this module has no wording for', orderCheck({
       check: 'site-local-check', indicator: 'warning', sides: ['left'], source: 'Site policy 12',
       order: { resourceType: 'ServiceRequest', id: 'draft-x', display: 'local procedure' },
       reasons: ['Needs sign-off by the hip team'],
-    }), 'warning', 'Local procedure (left hip): Needs sign-off by the hip team'],
+    }), 'warning', 'Review local procedure (left hip): Needs sign-off by the hip team'],
   ])('%s', (_name, check, indicator, summary) => {
     const [card, ...rest] = cardsFor([check], bilateral);
     expect(rest).toStrictEqual([]);
@@ -264,11 +264,11 @@ describe('order cards', () => {
   });
 
   it.each<[string, string, OrderCheck['check'], string[], string]>([
-    ['eswt', 'right', 'eswt', ['ESWT is for Chinese stage I–II; this hip is beyond stage II'], 'ESWT: ESWT is for Chinese stage I–II, not the right hip (GL2025 Tables 4, 7)'],
+    ['eswt', 'right', 'eswt', ['ESWT is for Chinese stage I–II; this hip is beyond stage II'], 'Reconsider ESWT: ESWT is for Chinese stage I–II, and the right hip is beyond it'],
     ['prp', 'right', 'minimally-invasive', ['Femoral head collapse: the minimally invasive interventions are for pre-collapse hips (Chinese stage I–III)'],
-      'PRP injection (right hip): not advised — post-collapse'],
+      'Reconsider PRP injection (right hip): not advised — post-collapse'],
     ['core-decompression', 'left', 'core-decompression', ['Core decompression is contraindicated for this hip', 'collapse > 2 mm'],
-      'Core decompression: contraindicated for the left hip — collapse > 2 mm'],
+      'Reconsider core decompression: contraindicated for the left hip — collapse > 2 mm'],
   ])('a draft labelled only by its code %s reads as a display name, not the raw id (C3)', (display, side, check, reasons, summary) => {
     const [card] = cardsFor([orderCheck({
       check, indicator: 'warning', sides: [side as 'left' | 'right'], reasons, source: check === 'eswt' ? 'GL2025 Tables 4, 7' : check === 'core-decompression' ? 'GL2025 Table 4' : 'GL2025 Tables 4, 9',
@@ -286,7 +286,7 @@ describe('order cards', () => {
         'Contraindicated: active malignancy', 'Contraindicated: uncontrolled infection',
       ],
     })], bilateral);
-    expect(card?.summary).toBe('Bone marrow aspirate concentrate injection, right hip: not advised — post-collapse, active malignancy, uncontrolled infection');
+    expect(card?.summary).toBe('Reconsider Bone marrow aspirate concentrate injection, right hip: not advised — post-collapse, active malignancy, uncontrolled infection');
     expect(card?.summary.length).toBeLessThan(140);
     expect(card?.summary.match(/right/g)).toHaveLength(1);
   });

@@ -59,7 +59,8 @@ const IMAGING_CATEGORY = [{ coding: [{ system: SNOMED, code: '363679005', displa
 // the rest counted and linked; GL2025 Tables 5–11)
 
 const NOT_RECOMMENDED = '**Not recommended**: zoledronic acid A1, alendronate A1 (do not improve ONFH outcomes, GL2025 Table 6).';
-const more = (n: number): string => `…and ${String(n)} more options (weaker evidence or strength): [every option with its source](${GUIDELINE_URL}).`;
+/** A paragraph of its own after the list (a line right after it would continue its last item). */
+const more = (n: number): string => `\n…and ${String(n)} more options (weaker evidence or strength): [every option with its source](${GUIDELINE_URL}).`;
 const SELF_MANAGEMENT = 'self-management (protected weight bearing, walking aids) A1';
 /** The strongest six for a pre-collapse hip (Chinese I–III): A1 in GL2025's order. */
 const OPTIONS_PRE_COLLAPSE = [
@@ -124,7 +125,7 @@ describe('patient-view: early disease', () => {
     });
     expect(run(a)).toStrictEqual([{
       uuid: u(1),
-      summary: 'Right hip ONFH: ARCO 1 / Chinese Ia, small lesion · conservative care · next: MRI due 2027-03-10',
+      summary: 'Conservative care: right hip ONFH, ARCO 1 / Chinese Ia, small lesion · next: MRI due 2027-03-10',
       detail: [
         [
           '| | Right hip |',
@@ -135,7 +136,7 @@ describe('patient-view: early disease', () => {
         ].join('\n'),
         '**Conservative care is the indicated path**: early stage (ARCO 1–2), femoral head and joint space preserved (TCM).',
         // core decompression A1 to consider only (clinical-spec.md 5.1, 14): after the recommended A1 options, with its reason
-        PLAN_EARLY.split('\n\n')[0],
+        PLAN_EARLY.split('\n\n').slice(0, 2).join('\n\n'), // the options and the count of the rest
         '**Strong options to consider only**: core decompression A1: ARCO 1, no hip pain. Prophylactic decompression of asymptomatic small lesions is controversial; observation is an accepted alternative (SMALL).',
         NOT_RECOMMENDED,
         GRADE_FOOTER,
@@ -171,7 +172,7 @@ describe('patient-view: early disease', () => {
           '| Lesion size | medium (22 % of head) |',
           '| Next imaging | radiographs of both hips (AP and frog-leg lateral), due 2027-01-15 (every 3 months; last 2026-10-15) |',
         ].join('\n'),
-        PLAN_EARLY.replace(more(19), '…and 19 more options (weaker evidence or strength).'), // no URL: counted, not linked
+        PLAN_EARLY.replace(more(19), '\n…and 19 more options (weaker evidence or strength).'), // no URL: counted, not linked
         '**Risk factors to address**: smoking (cessation), overweight (weight reduction).',
         GRADE_FOOTER,
       ].join('\n\n'),
@@ -200,7 +201,7 @@ describe('patient-view: early disease', () => {
     });
     expect(run(a)).toStrictEqual([{
       uuid: u(1),
-      summary: 'ONFH: right ARCO 2 / Chinese IIc, left ARCO 1 / Chinese Ia · conservative care · next: radiographs due 2027-01-05',
+      summary: 'Conservative care: ONFH, right ARCO 2 / Chinese IIc, left ARCO 1 / Chinese Ia · next: radiographs due 2027-01-05',
       detail: [
         [
           '| | Right hip | Left hip |',
@@ -305,7 +306,7 @@ describe('patient-view: surgical evaluation', () => {
     expect(run(a)).toStrictEqual([
       {
         uuid: u(1),
-        summary: 'Right hip, ARCO 3B / Chinese IVb: surgical evaluation indicated; refer to orthopaedic surgery',
+        summary: 'Refer to orthopaedic surgery: surgical evaluation indicated for the right hip (ARCO 3B / Chinese IVb)',
         detail: [
           '**Right hip** (ARCO 3B / Chinese IVb)',
           '- ARCO 3B with hip pain 6/10',
@@ -344,7 +345,7 @@ describe('patient-view: surgical evaluation', () => {
       },
       {
         uuid: u(3),
-        summary: 'Right hip ONFH: ARCO 3B / Chinese IVb, medium lesion · surgical evaluation indicated · next: radiographs due 2027-01-01',
+        summary: 'Surgical evaluation indicated: right hip ONFH, ARCO 3B / Chinese IVb, medium lesion · next: radiographs due 2027-01-01',
         detail: [
           [
             '| | Right hip |',
@@ -380,7 +381,7 @@ describe('patient-view: both hips', () => {
     });
     const [surgical, summary, ...rest] = run(a);
     expect(rest).toStrictEqual([]);
-    expect(surgical?.summary).toBe('Surgical evaluation indicated for both hips: refer to orthopaedic surgery');
+    expect(surgical?.summary).toBe('Refer to orthopaedic surgery: surgical evaluation indicated for both hips');
     expect(surgical?.detail).toBe([
       '**Right hip** (ARCO 3B / Chinese IVb)',
       '- collapse with pain 5/10',
@@ -405,8 +406,8 @@ describe('patient-view: both hips', () => {
     ]);
     expect(referral?.['reasonReference']).toStrictEqual([{ reference: 'Condition/onfh-right' }, { reference: 'Condition/onfh-left' }]);
     // clinical-spec.md 14: surgery indicated → the summary says so; conservative care moves to the detail
-    expect(summary?.summary).toContain('surgical evaluation indicated');
-    expect(summary?.summary).not.toContain('conservative care');
+    expect(summary?.summary).toMatch(/^Surgical evaluation indicated: /);
+    expect(summary?.summary).not.toMatch(/conservative care/i);
     expect(summary?.detail).toContain(
       '**Surgical evaluation indicated** for both hips (see the referral card). Conservative care also applies: ARCO 3 or worse with both hips affected; over 65 with pain that is not severe; a reason the cards do not know (TCM). Weigh both with the surgeon.',
     );
@@ -426,7 +427,7 @@ describe('patient-view: imaging follow-up', () => {
     expect(cards).toStrictEqual([
       {
         uuid: u(1),
-        summary: 'Follow-up imaging overdue: radiographs due 2026-10-01',
+        summary: 'Order radiographs: follow-up of the left hip overdue since 2026-10-01',
         detail: [
           '- **Left hip** (ARCO 2 / Chinese IIa): Radiographs of both hips (AP and frog-leg lateral) every 3 months: last study 2026-07-01, due 2026-10-01.',
           '',
@@ -496,7 +497,7 @@ describe('patient-view: imaging follow-up', () => {
     expect(rest).toStrictEqual([]);
     expect(imaging).toStrictEqual({
       uuid: u(1),
-      summary: 'Follow-up imaging overdue: MRI right hip and radiographs due 2026-09-01',
+      summary: 'Order MRI right hip and radiographs: follow-up of both hips overdue since 2026-09-01',
       detail: [
         '- **Right hip** (ARCO 1 / Chinese Ia): MRI of the right hip every 6 months: last study 2026-03-01, due 2026-09-01.',
         '- **Left hip** (ARCO 2 / Chinese IIa): Radiographs of both hips (AP and frog-leg lateral) every 3 months: last study 2026-07-15, due 2026-10-15.',
@@ -575,7 +576,7 @@ describe('patient-view: imaging follow-up', () => {
     expect(rest).toStrictEqual([]);
     expect(imaging).toStrictEqual({
       uuid: u(1),
-      summary: 'Follow-up imaging overdue: CT due 2026-11-01',
+      summary: 'Order CT: follow-up of the left hip overdue since 2026-11-01',
       detail: [
         '- **Left hip** (ARCO 2 / Chinese IIb): CT of the left hip every 3 months: last study 2026-08-01, due 2026-11-01. Why: bone marrow edema: collapse suspected.',
         '',
@@ -621,7 +622,7 @@ describe('patient-view: imaging follow-up', () => {
     expect(run(a)).toStrictEqual([
       {
         uuid: u(1),
-        summary: 'No imaging of the right hip on record: MRI due now',
+        summary: 'Order MRI: no imaging of the right hip on record',
         detail: [
           '- **Right hip** (stage unknown): MRI of both hips: no imaging on record, due now.',
           '- **Right hip**: cannot be staged, no staging findings on record. MRI is the diagnostic and staging study (GL2025 3.5.1; SMALL).',
@@ -685,7 +686,7 @@ describe('patient-view: imaging follow-up', () => {
     expect(rest).toStrictEqual([]);
     expect(imaging).toStrictEqual({
       uuid: u(1),
-      summary: 'Follow-up imaging overdue: MRI due 2026-10-01',
+      summary: 'Order MRI: follow-up of the right hip overdue since 2026-10-01',
       detail: [
         '- **Right hip** (ARCO 1 / Chinese Ia): MRI of the right hip every 6 months: last study 2026-04-01, due 2026-10-01.',
         '- **Left hip**: no MRI on record. Non-traumatic ONFH is often bilateral (70–80 %), so both hips need evaluation (SMALL).',
@@ -732,7 +733,7 @@ describe('patient-view: a study that cannot be ordered', () => {
     const [imaging] = run(a);
     expect(imaging).toStrictEqual({
       uuid: u(1),
-      summary: 'Follow-up imaging overdue: CT due 2026-10-01',
+      summary: 'Order CT: follow-up of the hip of unrecorded side overdue since 2026-10-01',
       detail: [
         '- **Hip (side not recorded)** (ARCO 2 / Chinese II): CT of the hip (side not recorded) every 3 months: last study 2026-07-01, due 2026-10-01.',
         '- CT of the hip (side not recorded) cannot be ordered until the side of the diagnosis is recorded.',
@@ -779,7 +780,7 @@ describe('patient-view: data gaps', () => {
       },
       {
         uuid: u(2),
-        summary: 'Left hip never imaged by MRI: non-traumatic ONFH is often bilateral (70–80 %); evaluate both hips',
+        summary: 'Order MRI of the left hip: never imaged by MRI, and non-traumatic ONFH is often bilateral (70–80 %)',
         detail: '- **Left hip**: no MRI on record. Non-traumatic ONFH is often bilateral (70–80 %), so both hips need evaluation (SMALL).',
         indicator: 'info',
         source: SOURCE,
@@ -830,7 +831,7 @@ describe('patient-view: data gaps', () => {
             '| Lesion size | unknown |',
             '| Next imaging | MRI of the hip (side not recorded), due 2027-01-20 (every 3 months; last 2026-10-20) |',
           ].join('\n'),
-          PLAN_EARLY.split('\n\n')[0],
+          PLAN_EARLY.split('\n\n').slice(0, 2).join('\n\n'), // the options and the count of the rest
           '**Strong options to consider only**: core decompression A1: ARCO 1–2, size unknown.',
           NOT_RECOMMENDED,
           // the side gap has its own card (below): only the other gap is listed here (clinical-spec.md 14)
@@ -844,7 +845,7 @@ describe('patient-view: data gaps', () => {
       },
       {
         uuid: u(2),
-        summary: 'Side of the ONFH diagnosis not recorded: add it to the Condition',
+        summary: 'Record the side of the ONFH diagnosis on the Condition: no hip is named',
         detail: '- **Side not recorded**: the ONFH diagnosis names no hip. Record the side on the Condition (code or body site) so findings, follow-up and orders can be attributed.',
         indicator: 'info',
         source: SOURCE,
@@ -868,7 +869,7 @@ describe('patient-view: corticosteroid exposure', () => {
     expect(run(a)).toStrictEqual([
       {
         uuid: u(1),
-        summary: 'Active systemic corticosteroid: a common cause of non-traumatic ONFH (GL2025 3.3.2); review with the prescriber',
+        summary: 'Review the systemic corticosteroid with its prescriber: a common cause of non-traumatic ONFH',
         detail: [
           'An active systemic corticosteroid order or statement is on record.',
           '',
@@ -921,10 +922,10 @@ describe('patient-view: at most four cards', () => {
     });
     const cards = run(a);
     expect(cards.map((c) => [c.indicator, c.summary])).toStrictEqual([
-      ['warning', 'Right hip, ARCO 3B / Chinese IVc: surgical evaluation indicated; refer to orthopaedic surgery'],
-      ['warning', 'Follow-up imaging overdue: radiographs due 2026-09-01'],
-      ['warning', 'Active systemic corticosteroid: a common cause of non-traumatic ONFH (GL2025 3.3.2); review with the prescriber'],
-      ['info', 'Right hip ONFH: ARCO 3B / Chinese IVc, large lesion · surgical evaluation indicated · next: radiographs overdue since 2026-09-01'],
+      ['warning', 'Refer to orthopaedic surgery: surgical evaluation indicated for the right hip (ARCO 3B / Chinese IVc)'],
+      ['warning', 'Order radiographs: follow-up of the right hip overdue since 2026-09-01'],
+      ['warning', 'Review the systemic corticosteroid with its prescriber: a common cause of non-traumatic ONFH'],
+      ['info', 'Surgical evaluation indicated: right hip ONFH, ARCO 3B / Chinese IVc, large lesion · next: radiographs overdue since 2026-09-01'],
     ]);
     expect(cards.map((c) => c.uuid)).toStrictEqual([u(1), u(3), u(5), u(6)]);
     expect(cards[0]?.detail).toBe([

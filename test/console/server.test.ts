@@ -115,7 +115,7 @@ describe('console on', () => {
     const ok = await app.inject({ method: 'POST', url: '/admin/api/cards', headers: auth, payload: { bundle, now: '2026-11-21' } });
     expect(ok.statusCode).toBe(200);
     const cards = ok.json<{ cards: { summary: string }[] }>().cards;
-    expect(cards.map((c) => c.summary)).toContain('Follow-up imaging overdue: radiographs due 2026-09-05');
+    expect(cards.map((c) => c.summary)).toContain('Order radiographs: follow-up of the right hip overdue since 2026-09-05');
     const noToken = await app.inject({ method: 'POST', url: '/admin/api/cards', payload: { bundle } });
     expect(noToken.statusCode).toBe(401);
   });

@@ -24,6 +24,6 @@ describe('docs/cards.md', () => {
     }
     expect(page).toContain('is a FHIR Bundle');
     expect(page).toContain('is a CDS Hooks `patient-view` request');
-    expect(page).toContain('**1. WARNING · Follow-up imaging overdue: radiographs due 2026-09-05**');
+    expect(page).toContain('**1. WARNING · Order radiographs: follow-up of the right hip overdue since 2026-09-05**');
   });
 });

@@ -137,7 +137,7 @@ describe('a patient whose only imaging is an MRI report: follow-up from that stu
         },
       });
     const before = (await call([])).json<{ cards: { summary: string; detail: string }[] }>().cards;
-    expect(before.map((c) => c.summary)).toContain('No imaging of the right hip on record: MRI due now');
+    expect(before.map((c) => c.summary)).toContain('Order MRI: no imaging of the right hip on record');
     const after = (await call([mriReport])).json<{ cards: { summary: string; detail: string }[] }>().cards;
     expect(after.map((c) => c.summary).join('\n')).not.toContain('No imaging');
     expect(after.map((c) => c.detail).join('\n')).toContain('due 2026-09-01 (every 3 months; last 2026-06-01)');

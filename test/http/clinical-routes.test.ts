@@ -120,7 +120,7 @@ describe('hook calls with the examples (what `npm start` + curl shows)', () => {
     const cards = cardsOf(res.json());
     expect(cards).toHaveLength(1);
     expect(cards[0]?.indicator).toBe('warning');
-    expect(cards[0]?.summary).toMatch(/not recommended for ONFH/);
+    expect(cards[0]?.summary).toMatch(/^Remove Alendronate .*: the 2025 guideline recommends against it for ONFH \(A1\)$/);
     expect(cards[0]?.suggestions?.[0]?.actions).toEqual([
       expect.objectContaining({ type: 'delete', resourceId: 'MedicationRequest/draft-alendronate-1' }),
     ]);

@@ -112,7 +112,7 @@ describe('clinical-spec.md 13: ONFH on imaging, not on the problem list', () => 
     expect(cards).toHaveLength(1);
     const card = cards[0];
     expect(card?.indicator).toBe('info');
-    expect(card?.summary).toBe('MRI of 2 Oct 2026 describes osteonecrosis of the right femoral head; not on the problem list');
+    expect(card?.summary).toBe('Add ONFH of the right hip to the problem list if confirmed: MRI of 2 Oct 2026 describes osteonecrosis of its femoral head');
     expect(card?.detail).toContain(`MRI 2 Oct 2026: '${AVN}'`);
     const condition = card?.suggestions?.[0]?.actions?.[0]?.resource as Record<string, unknown> | undefined;
     expect(condition).toMatchObject({
@@ -129,13 +129,13 @@ describe('clinical-spec.md 13: ONFH on imaging, not on the problem list', () => 
     expect(patientView(mri('r1', '2026-10-02', 'Possible avascular necrosis of the right femoral head.'))).toEqual([]);
     expect(patientView(mri('r1', '2024-10-02', AVN))).toEqual([]);
     const onList = patientView(onfhCondition('right'), mri('r1', '2026-10-02', AVN));
-    expect(onList.some((c) => c.summary.includes('not on the problem list'))).toBe(false);
+    expect(onList.some((c) => c.summary.includes('to the problem list if confirmed'))).toBe(false);
   });
 
   it('the other hip: a left hip on imaging only gets the card beside the right hip\'s cards', () => {
     const cards = patientView(onfhCondition('right'), mri('r2', '2026-10-05', 'Avascular necrosis of the left femoral head.', 'left'));
-    const card = cards.find((c) => c.summary.includes('not on the problem list'));
-    expect(card?.summary).toBe('MRI of 5 Oct 2026 describes osteonecrosis of the left femoral head; not on the problem list');
+    const card = cards.find((c) => c.summary.includes('to the problem list if confirmed'));
+    expect(card?.summary).toBe('Add ONFH of the left hip to the problem list if confirmed: MRI of 5 Oct 2026 describes osteonecrosis of its femoral head');
     const condition = card?.suggestions?.[0]?.actions?.[0]?.resource as { code: { coding: { code: string }[] } } | undefined;
     expect(condition?.code.coding[0]?.code).toBe('M87.052');
   });

@@ -63,8 +63,8 @@ describe.each(backends)('decision store on $name', ({ where }) => {
     const body = patientView();
     shown = await hook(app, body);
     expect(shown.map((c) => c.summary)).toEqual([
-      'Follow-up imaging overdue: radiographs due 2026-09-05',
-      expect.stringMatching(/^Right hip ONFH: ARCO 2 \/ Chinese IIb/),
+      'Order radiographs: follow-up of the right hip overdue since 2026-09-05',
+      expect.stringMatching(/^Conservative care: right hip ONFH, ARCO 2 \/ Chinese IIb/),
     ]);
     const [d] = await decisions();
     expect(d).toMatchObject({ service: 'onfh-patient-view', hookInstance: body.hookInstance });
@@ -104,15 +104,15 @@ describe.each(backends)('decision store on $name', ({ where }) => {
     const fracture = defined(entries.find((e) => e.resource.id === 'onfh-ex-1-subchondral-fracture-right-2026-06-05'), 'the fracture finding');
     fracture.resource.valueBoolean = true;
     const cards = await hook(app, body);
-    expect(cards.find((c) => c.summary.startsWith('Right hip ONFH'))?.summary).toMatch(/ARCO 3/);
-    expect(cards.some((c) => c.summary.startsWith('Follow-up imaging overdue'))).toBe(true);
+    expect(cards.find((c) => /\bright hip ONFH\b/i.test(c.summary))?.summary).toMatch(/ARCO 3/);
+    expect(cards.some((c) => c.summary.startsWith('Order radiographs: follow-up'))).toBe(true);
   });
 
   it('shows it again after OVERRIDE_QUIET_DAYS (30)', async () => {
     nowMs = NOW.getTime() + 29 * DAY;
-    expect((await hook(app, patientView())).some((c) => c.summary.startsWith('Follow-up imaging overdue'))).toBe(false);
+    expect((await hook(app, patientView())).some((c) => c.summary.startsWith('Order radiographs: follow-up'))).toBe(false);
     nowMs = NOW.getTime() + 30 * DAY + 1000;
-    expect((await hook(app, patientView())).some((c) => c.summary.startsWith('Follow-up imaging overdue'))).toBe(true);
+    expect((await hook(app, patientView())).some((c) => c.summary.startsWith('Order radiographs: follow-up'))).toBe(true);
     nowMs = NOW.getTime();
   });
 
