@@ -98,6 +98,20 @@ function strongestFirst(x: Option, y: Option): number {
     || (MODALITY_INDEX.get(x.modality) ?? 0) - (MODALITY_INDEX.get(y.modality) ?? 0);
 }
 
+/**
+ * What the options left out are, in a few words: "weaker evidence or strength" only when it is true;
+ * when the six shown do not hold every option of the best grade, how many more of that grade there
+ * are (a painful ARCO 2 hip has more than six A1 options: clinical review of issue 19).
+ */
+function hiddenGrades(shown: readonly Option[], hidden: readonly Option[]): string {
+  const last = shown.at(-1);
+  const first = hidden[0];
+  if (last === undefined || first === undefined || grade(first.rec) !== grade(last.rec)) return 'weaker evidence or strength';
+  const same = hidden.filter((o) => grade(o.rec) === grade(first.rec)).length;
+  const atBest = `${String(same)} more at ${grade(first.rec)}`;
+  return same === hidden.length ? atBest : `${atBest}, then weaker`;
+}
+
 function onlyFor(a: Assessment, sides: readonly HipSide[]): string | undefined {
   return a.hips.length > 1 && sides.length < a.hips.length ? `${hipsPhrase(sides)} only` : undefined;
 }
@@ -262,7 +276,7 @@ export function summaryCard(a: Assessment, ctx: CardContext, gapCardShown = true
   const shown = options.slice(0, MAX_OPTIONS);
   const link = ctx.ruleSetUrl?.(MODALITY_RULES) ?? ctx.guideline.url;
   const rest = options.length - shown.length;
-  const more = rest > 0 ? `…and ${String(rest)} more option${rest === 1 ? '' : 's'} (weaker evidence or strength)${link === undefined ? '' : `: [every option with its source](${link})`}.` : undefined;
+  const more = rest > 0 ? `…and ${String(rest)} more option${rest === 1 ? '' : 's'} (${hiddenGrades(shown, options.slice(MAX_OPTIONS))})${link === undefined ? '' : `: [every option with its source](${link})`}.` : undefined;
   if (shown.length > 0) {
     sections.push({ lines: ['**Options, strongest first**', ...shown.map((o, i) => `${String(i + 1)}. ${optionText(a, o)}`)] });
     // a paragraph of its own: right after the list it would read as part of its last item

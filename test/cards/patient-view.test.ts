@@ -60,7 +60,7 @@ const IMAGING_CATEGORY = [{ coding: [{ system: SNOMED, code: '363679005', displa
 
 const NOT_RECOMMENDED = '**Not recommended**: zoledronic acid A1, alendronate A1 (do not improve ONFH outcomes, GL2025 Table 6).';
 /** A paragraph of its own after the list (a line right after it would continue its last item). */
-const more = (n: number): string => `\n…and ${String(n)} more options (weaker evidence or strength): [every option with its source](${GUIDELINE_URL}).`;
+const more = (n: number, left: string): string => `\n…and ${String(n)} more options (${left}): [every option with its source](${GUIDELINE_URL}).`;
 const SELF_MANAGEMENT = 'self-management (protected weight bearing, walking aids) A1';
 /** The strongest six for a pre-collapse hip (Chinese I–III): A1 in GL2025's order. */
 const OPTIONS_PRE_COLLAPSE = [
@@ -73,14 +73,14 @@ const OPTIONS_PRE_COLLAPSE = [
 
 /** Chinese I–II (25 options apply: 6 shown, 19 counted). */
 const PLAN_EARLY = [
-  [OPTIONS_PRE_COLLAPSE, '5. ESWT A1', '6. hyperbaric oxygen (adjunct) A1', more(19)].join('\n'),
+  [OPTIONS_PRE_COLLAPSE, '5. ESWT A1', '6. hyperbaric oxygen (adjunct) A1', more(19, '4 more at A1, then weaker')].join('\n'),
   NOT_RECOMMENDED,
 ].join('\n\n');
 
 /** Chinese IV–V, ARCO 3B–4: drugs and minimally invasive care no longer apply; CD contraindicated. */
 const PLAN_POST_COLLAPSE = [
   ['**Options, strongest first**', `1. ${SELF_MANAGEMENT}`, '2. rehabilitation exercise A1', '3. hyperbaric oxygen (adjunct) A1',
-    '4. health education B1', '5. psychological support B1', '6. PEMF (adjunct) B2 — to consider', more(3)].join('\n'),
+    '4. health education B1', '5. psychological support B1', '6. PEMF (adjunct) B2 — to consider', more(3, '3 more at B2')].join('\n'),
   NOT_RECOMMENDED,
   '**Contraindicated for this patient**: core decompression A1 (collapse > 2 mm).',
 ].join('\n\n');
@@ -172,7 +172,7 @@ describe('patient-view: early disease', () => {
           '| Lesion size | medium (22 % of head) |',
           '| Next imaging | radiographs of both hips (AP and frog-leg lateral), due 2027-01-15 (every 3 months; last 2026-10-15) |',
         ].join('\n'),
-        PLAN_EARLY.replace(more(19), '\n…and 19 more options (weaker evidence or strength).'), // no URL: counted, not linked
+        PLAN_EARLY.replace(more(19, '4 more at A1, then weaker'), '\n…and 19 more options (4 more at A1, then weaker).'), // no URL: counted, not linked
         '**Risk factors to address**: smoking (cessation), overweight (weight reduction).',
         GRADE_FOOTER,
       ].join('\n\n'),
@@ -246,7 +246,7 @@ describe('patient-view: early disease', () => {
           '| Lesion size | medium (20 % of head) |',
           '| Next imaging | radiographs of both hips (AP and frog-leg lateral), due 2027-02-01 (every 3 months; last 2026-11-01) |',
         ].join('\n'),
-        PLAN_EARLY.replace(more(19), more(11)),
+        PLAN_EARLY.replace(more(19, '4 more at A1, then weaker'), more(11, 'weaker evidence or strength')),
         '**Contraindicated for this patient**: PRP injection A1, BMAC A1, BMMSCs A1, core decompression A1, SVF B1, ozone injection B1, BMMNCs A2, pulsed radiofrequency B2 (active malignancy).',
         GRADE_FOOTER,
       ].join('\n\n'),
@@ -279,7 +279,7 @@ describe('patient-view: early disease', () => {
           '| Next imaging | radiographs of both hips (AP and frog-leg lateral), due 2026-12-15 (every 3 months; last 2026-09-15) |',
         ].join('\n'),
         // Chinese III: ESWT no longer applies, so PRP is the sixth; core decompression only to consider at ARCO 3A
-        [OPTIONS_PRE_COLLAPSE, '5. hyperbaric oxygen (adjunct) A1', '6. PRP injection A1', more(18)].join('\n'),
+        [OPTIONS_PRE_COLLAPSE, '5. hyperbaric oxygen (adjunct) A1', '6. PRP injection A1', more(18, '3 more at A1, then weaker')].join('\n'),
         '**Strong options to consider only**: core decompression A1: ARCO 3A.',
         NOT_RECOMMENDED,
         GRADE_FOOTER,
