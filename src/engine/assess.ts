@@ -365,7 +365,7 @@ function patientFactHolds(plan: RulePlan, patient: MutableFacts, name: string): 
 /**
  * clinical-spec.md 14: imaging of this hip (or both hips) already booked, the study the follow-up
  * asks for: the first still to come. Clinical review of issue 19: a booking is of the study due (an MRI
- * booked does not stand for the CT a suspected collapse needs); a booked date already past with no
+ * booked does not stand for the CT a suspected collapse needs, though it does for radiographs); a booked date already past with no
  * study on record has not happened, so the follow-up is overdue again; a request with no booked date
  * counts only when it was written after the last study (an order of 2024 is not this round's).
  */
@@ -373,7 +373,8 @@ function scheduledFor(facts: PatientFacts, side: Side, modality: 'MR' | 'CT' | '
   let first: { date: string; ref: string } | undefined;
   for (const s of facts.scheduledImaging ?? []) {
     if (s.side !== 'both' && side !== 'unknown' && s.side !== side) continue;
-    if (s.modality !== modality) continue;
+    // an MRI booked stands for follow-up radiographs (it shows more of ONFH); nothing stands for a CT due
+    if (s.modality !== modality && !(modality === 'XR' && s.modality === 'MR')) continue;
     if (s.booked !== false ? s.date < now : lastStudy !== null && s.date < lastStudy) continue;
     if (first === undefined || s.date < first.date) first = s;
   }
