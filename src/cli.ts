@@ -5,7 +5,7 @@
  *   onfh-cds cards <file.json> [--hook H] [--now YYYY-MM-DD] [--json] [--base-url URL]  the cards as an EHR shows them
  *   onfh-cds rules validate [--rules DIR]                             load and check every rule file
  *   onfh-cds rules test [--rules DIR]                                 run rules/**\/cases/*.json
- *   onfh-cds reports eval [--rules DIR] [--misses]                    read the report corpus, print precision and recall
+ *   onfh-cds reports eval [--set corpus|heldout] [--rules DIR] [--misses]  read a report set, print precision and recall
  * Exit 0 on success, 1 on a bad bundle, a refused rule set or a failing case, 2 on bad usage.
  */
 import { readFile, readdir } from 'node:fs/promises';
@@ -28,7 +28,7 @@ const USAGE = `usage:
   onfh-cds cards <bundle-or-hook-request.json> [--hook patient-view|order-select|order-sign] [--now YYYY-MM-DD] [--json] [--base-url URL] [--rules DIR]
   onfh-cds rules validate [--rules DIR]
   onfh-cds rules test [--rules DIR]
-  onfh-cds reports eval [--rules DIR] [--misses]`;
+  onfh-cds reports eval [--set corpus|heldout] [--rules DIR] [--misses]`;
 
 export interface CliIo {
   readonly out: (text: string) => void;
@@ -123,15 +123,28 @@ async function testCommand(rulesDir: string, io: CliIo): Promise<number> {
   return failed.length === 0 ? 0 : 1;
 }
 
-/** Reads rules/reports/corpus/<language>/*.json; a file that is not a corpus entry is named and fails the run. */
-async function readCorpus(rulesDir: string, io: CliIo): Promise<CorpusEntry[] | null> {
-  const dir = join(rulesDir, 'reports', 'corpus');
+/**
+ * The report sets `reports eval` scores: `corpus` (rules/reports/corpus/, the development set the
+ * lexicons were written against) and `heldout` (rules/reports/heldout/, never tuned on; its README).
+ */
+const REPORT_SETS = ['corpus', 'heldout'] as const;
+type ReportSet = (typeof REPORT_SETS)[number];
+
+function reportSet(value: string | undefined): ReportSet {
+  const set = value ?? 'corpus';
+  if (!(REPORT_SETS as readonly string[]).includes(set)) throw new UsageError(`--set must be one of ${REPORT_SETS.join(', ')}, got "${set}"`);
+  return set as ReportSet;
+}
+
+/** Reads rules/reports/<set>/<language>/*.json; a file that is not a corpus entry is named and fails the run. */
+async function readCorpus(rulesDir: string, set: ReportSet, io: CliIo): Promise<CorpusEntry[] | null> {
+  const dir = join(rulesDir, 'reports', set);
   const entries: CorpusEntry[] = [];
   let bad = false;
   for (const language of ['en', 'zh']) {
     const files = (await readdir(join(dir, language)).catch(() => [])).filter((f) => f.endsWith('.json')).sort();
     for (const f of files) {
-      const file = join('reports', 'corpus', language, f);
+      const file = join('reports', set, language, f);
       try {
         const parsed = CorpusEntrySchema.safeParse(JSON.parse(await readFile(join(rulesDir, file), 'utf8')));
         if (parsed.success) entries.push(parsed.data);
@@ -148,14 +161,14 @@ async function readCorpus(rulesDir: string, io: CliIo): Promise<CorpusEntry[] | 
   return bad ? null : entries;
 }
 
-async function reportsEvalCommand(rulesDir: string, withMisses: boolean, io: CliIo): Promise<number> {
+async function reportsEvalCommand(rulesDir: string, set: ReportSet, withMisses: boolean, io: CliIo): Promise<number> {
   const rules = await load(rulesDir, io);
   if (!rules) return 1;
-  const entries = await readCorpus(rulesDir, io);
+  const entries = await readCorpus(rulesDir, set, io);
   if (!entries) return 1;
   const { lines, ok } = describeCorpusResult(evaluateCorpus(entries, rules.reportLexicons), withMisses);
   for (const line of lines) io.out(line);
-  if (!ok) io.err(entries.length === 0 ? `no corpus entries in ${join(rulesDir, 'reports', 'corpus')}` : 'report reading is below the floor for a language');
+  if (!ok) io.err(entries.length === 0 ? `no corpus entries in ${join(rulesDir, 'reports', set)}` : 'report reading is below the floor for a language');
   return ok ? 0 : 1;
 }
 
@@ -173,6 +186,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
         'base-url': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
         misses: { type: 'boolean' },
+        set: { type: 'string' },
       },
     });
     if (values.help === true) {
@@ -187,7 +201,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     }
     if (command === 'rules' && sub === 'validate' && rest.length === 0) return await validateCommand(rulesDir, io);
     if (command === 'rules' && sub === 'test' && rest.length === 0) return await testCommand(rulesDir, io);
-    if (command === 'reports' && sub === 'eval' && rest.length === 0) return await reportsEvalCommand(rulesDir, values.misses === true, io);
+    if (command === 'reports' && sub === 'eval' && rest.length === 0) return await reportsEvalCommand(rulesDir, reportSet(values.set), values.misses === true, io);
     throw new UsageError(command === undefined ? 'no command' : `unknown command "${positionals.join(' ')}"`);
   } catch (e) {
     if (e instanceof UsageError || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS') === true) {

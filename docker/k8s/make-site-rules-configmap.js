@@ -7,13 +7,13 @@
 //
 // ConfigMap keys cannot hold "/", so "staging/arco-2019.json" becomes the key "staging.arco-2019.json";
 // the mounted folder is flat, which the loader accepts (it reads every *.json below RULES_DIR and
-// dispatches on each file's `kind`). cases/, schema/ and corpus/ folders are left out, as the loader skips them
-// (src/rules/index.ts: corpus/ holds the report reader's evaluation set, not rules).
+// dispatches on each file's `kind`). cases/, schema/, corpus/ and heldout/ folders are left out, as the loader skips them
+// (src/rules/index.ts: corpus/ and heldout/ hold the report reader's evaluation sets, not rules).
 import { readdir, readFile } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import { stringify } from 'yaml';
 
-const SKIPPED_FOLDERS = new Set(['cases', 'schema', 'corpus']);
+const SKIPPED_FOLDERS = new Set(['cases', 'schema', 'corpus', 'heldout']);
 const CONFIGMAP_LIMIT_BYTES = 1024 * 1024;
 
 const dir = process.argv[2];

@@ -43,6 +43,12 @@ export function reportEvidenceLines(a: Assessment): string[] {
 const ICD10_BY_SIDE = { right: { code: 'M87.051', display: 'Idiopathic aseptic necrosis of right femur' }, left: { code: 'M87.052', display: 'Idiopathic aseptic necrosis of left femur' } } as const;
 const LATERALITY = { right: { code: '24028007', display: 'Right' }, left: { code: '7771000', display: 'Left' } } as const;
 
+/** The suspected-ONFH card in one line, for the summary card when the four-card limit leaves that card out. */
+export function suspectedOnfhLine(a: Assessment): string | undefined {
+  if (a.suspectedOnfh.length === 0) return undefined;
+  return `**Not on the problem list**: ${a.suspectedOnfh.map((s) => `${s.studyKind ?? 'imaging'} of ${dayText(s.date)} describes osteonecrosis of the ${s.side} femoral head`).join('; ')}. Add it (provisional) if the diagnosis is right.`;
+}
+
 /** clinical-spec.md 13: ONFH on imaging, not on the problem list → one info card, with the Condition to add. */
 export function suspectedOnfhCard(a: Assessment, ctx: CardContext): CardDraft | undefined {
   const first = a.suspectedOnfh[0];

@@ -4,7 +4,7 @@
  * count behind the card's link; what is not recommended or contraindicated; adaptations
  * (pregnancy, replaced hips); data to complete. The detail stays under 1,500 characters.
  */
-import { reportEvidenceLines } from './patient-view-reports.js';
+import { reportEvidenceLines, suspectedOnfhLine } from './patient-view-reports.js';
 import type { Assessment, HipAssessment, Recommendation } from '../engine/types.js';
 import { MODALITY_IDS, type ModalityId } from '../vocabulary/index.js';
 import { guidelineLinks, type CardContext, type CardDraft } from './context.js';
@@ -163,18 +163,29 @@ function reasonLine(a: Assessment, status: 'not-recommended' | 'contraindicated'
 // ---------------------------------------------------------------------------------------------
 // The card
 
-function nextWhen(fu: HipAssessment['followUp']): string {
-  if (fu.scheduled !== undefined) return `scheduled ${fu.scheduled}`;
+/**
+ * A booking dated before the evaluation is an order with no booked date yet (the engine drops booked
+ * dates that have passed): it reads "ordered", not "scheduled".
+ */
+function bookingText(fu: HipAssessment['followUp'], evaluatedAt: string): string | undefined {
+  if (fu.scheduled === undefined) return undefined;
+  return fu.scheduled < evaluatedAt ? `ordered ${fu.scheduled}, not yet booked` : `scheduled ${fu.scheduled}`;
+}
+
+function nextWhen(fu: HipAssessment['followUp'], evaluatedAt: string): string {
+  const booking = bookingText(fu, evaluatedAt);
+  if (booking !== undefined) return booking;
   if (fu.lastStudy === null) return 'due now';
   return fu.overdue ? `overdue since ${fu.due}` : `due ${fu.due}`;
 }
 
-function nextImagingCell(hip: HipAssessment): string {
+function nextImagingCell(hip: HipAssessment, evaluatedAt: string): string {
   const fu = hip.followUp;
   const need = followUpNeed(hip);
   const study = studyName(need.modality, need.side === 'both' ? 'both' : hip.side);
-  // clinical-spec.md 14: imaging already booked
-  if (fu.scheduled !== undefined) return `${study}, **scheduled ${fu.scheduled}**`;
+  // clinical-spec.md 14: imaging already booked (or ordered)
+  const booking = bookingText(fu, evaluatedAt);
+  if (booking !== undefined) return `${study}, **${booking}**`;
   // clinical-spec.md section 8: no study on record → due on the evaluation date.
   if (fu.lastStudy === null) return `${study}, **due now** (no imaging on record)`;
   const when = fu.overdue ? `**overdue** since ${fu.due}` : `due ${fu.due}`;
@@ -197,7 +208,7 @@ function summaryLine(a: Assessment): string {
   const surgery = a.hips.some((h) => h.surgicalEvaluation.indicated);
   const path = surgery ? 'Surgical evaluation indicated' : a.conservativeCare.indicated ? 'Conservative care' : undefined;
   const next = [...a.hips].sort((x, y) => (x.followUp.scheduled ?? x.followUp.due).localeCompare(y.followUp.scheduled ?? y.followUp.due))[0];
-  const nextPart = next === undefined ? '' : ` · next: ${shortStudy(followUpNeed(next), many)} ${nextWhen(next.followUp)}`;
+  const nextPart = next === undefined ? '' : ` · next: ${shortStudy(followUpNeed(next), many)} ${nextWhen(next.followUp, a.evaluatedAt)}`;
   return clip(path === undefined ? `${stagePart(true)}${nextPart}` : `${path}: ${stagePart(false)}${nextPart}`);
 }
 
@@ -221,14 +232,15 @@ function fit(sections: readonly Section[]): string {
 }
 
 /** `gapCardShown`: the data-gap card is in the response, so the gaps it says are not repeated here. */
-export function summaryCard(a: Assessment, ctx: CardContext, gapCardShown = true): CardDraft {
+/** `suspectedCardShown`: false when the four-card limit leaves the suspected-ONFH card out; its line then goes here. */
+export function summaryCard(a: Assessment, ctx: CardContext, gapCardShown = true, suspectedCardShown = true): CardDraft {
   const row = (label: string, f: (h: HipAssessment) => string): string => `| ${label} | ${a.hips.map((h) => cell(f(h))).join(' | ')} |`;
   const table = [
     `| | ${a.hips.map((h) => hipName(h.side)).join(' | ')} |`,
     `|---|${a.hips.map(() => '---').join('|')}|`,
     row('Stage', (h) => stageText(h.stage)),
     row('Lesion size', (h) => sizeText(h) ?? 'unknown'),
-    row('Next imaging', nextImagingCell),
+    row('Next imaging', (h) => nextImagingCell(h, a.evaluatedAt)),
   ];
   if (a.hips.some((h) => h.progressionRisk.high)) {
     table.push(row('Progression risk', (h) => (h.progressionRisk.high ? `high: ${h.progressionRisk.factors.map((f) => words(f, PROGRESSION_TEXT)).join(', ')}` : 'not high')));
@@ -262,6 +274,8 @@ export function summaryCard(a: Assessment, ctx: CardContext, gapCardShown = true
     const line = reasonLine(a, status);
     if (line !== undefined) sections.push({ lines: [line] });
   }
+  const suspected = suspectedCardShown ? undefined : suspectedOnfhLine(a);
+  if (suspected !== undefined) sections.push({ lines: [suspected] });
   if (a.replacedHips.length > 0) {
     sections.push({ lines: [`**Not assessed**: ${hipsPhrase(a.replacedHips)} replaced (no femoral head).`] });
   }

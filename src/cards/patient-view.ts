@@ -36,21 +36,37 @@ export function patientViewCards(assessment: Assessment, ctx: CardContext): Card
   const suspected = assessment.outOfScopeReason === 'under-18' ? undefined : suspectedOnfhCard(assessment, ctx);
   // clinical-spec.md 1 and 14: out of scope (no ONFH, under 18) → no card at all (but that one).
   if (!assessment.inScope) return suspected ? [finishCard(suspected, stamp, ctx)] : [];
-  const gapNeeds = gapImagingNeeds(assessment);
+  const a = imagedByReport(assessment);
+  const gapNeeds = gapImagingNeeds(a);
   // clinical-spec.md 14: every ONFH hip replaced → no stage, modality, imaging or surgery card;
   // the other, natural hip's MRI still speaks (the data-gap card).
-  const drafts = assessment.hips.length === 0
-    ? [dataGapCard(assessment, ctx, gapNeeds, []), suspected]
-    : [...hipCards(assessment, ctx, gapNeeds), suspected];
+  const drafts = a.hips.length === 0
+    ? [suspected, dataGapCard(a, ctx, gapNeeds, [])]
+    : hipCards(a, ctx, gapNeeds, suspected);
   return readable(drafts.filter((d): d is CardDraft => d !== undefined)).map((d) => finishCard(d, stamp, ctx));
 }
 
-function hipCards(assessment: Assessment, ctx: CardContext, gapNeeds: readonly GapNeed[]): (CardDraft | undefined)[] {
+/**
+ * A hip a radiology report describes with ONFH (clinical-spec.md 13) has been imaged: "never imaged
+ * by MRI, order one" beside "the MRI of <date> describes osteonecrosis of that head" contradicts it
+ * (clinical review of issue 19). The report's card speaks for that hip; its contralateral gap goes.
+ */
+function imagedByReport(a: Assessment): Assessment {
+  const described = new Set(a.suspectedOnfh.map((s) => s.side));
+  if (described.size === 0) return a;
+  return { ...a, dataGaps: a.dataGaps.filter((g) => !(g.code === 'contralateral-hip-not-imaged' && g.side !== undefined && described.has(g.side as 'left' | 'right'))) };
+}
+
+function hipCards(assessment: Assessment, ctx: CardContext, gapNeeds: readonly GapNeed[], suspected: CardDraft | undefined): (CardDraft | undefined)[] {
   const imaging = imagingOverdueCard(assessment, ctx, gapNeeds);
   const urgent = [surgicalEvaluationCard(assessment, ctx), imaging?.draft, corticosteroidCard(assessment)];
-  // The summary leaves out the gaps the data-gap card says, unless that card is the one that gives way (the fifth).
-  const gapCardShown = urgent.some((d) => d === undefined);
-  return [...urgent, summaryCard(assessment, ctx, gapCardShown), dataGapCard(assessment, ctx, gapNeeds, imaging?.orders ?? [])];
+  // Cards before the summary's followers: the urgent ones and the summary itself. Whatever does not
+  // fit in four gives way, and the summary then says it: the suspected-ONFH line, the data gaps.
+  const ahead = urgent.filter((d) => d !== undefined).length + 1;
+  const suspectedCardShown = ahead < MAX_CARDS;
+  const gapCardShown = ahead + (suspected === undefined ? 0 : 1) < MAX_CARDS;
+  // ONFH of a hip not on the problem list (a new diagnosis to confirm) outranks the data-gap card
+  return [...urgent, summaryCard(assessment, ctx, gapCardShown, suspectedCardShown), suspected, dataGapCard(assessment, ctx, gapNeeds, imaging?.orders ?? [])];
 }
 
 /**

@@ -311,7 +311,7 @@ function assessHip(
   if (modalityRule?.reason !== undefined) reasons.push(modalityRule.reason);
   if (intervalRule?.reason !== undefined) reasons.push(intervalRule.reason);
   // clinical-spec.md 14: imaging already booked for this hip is not overdue, and no order is offered
-  const booked = scheduledFor(facts, hip.side);
+  const booked = scheduledFor(facts, hip.side, modalityRule?.modality ?? 'MR', lastStudy, now);
   const followUp: FollowUp = booked === undefined
     ? { modality: modalityRule?.modality ?? 'MR', intervalMonths: months, lastStudy, due, overdue: due <= now, reasons }
     : { modality: modalityRule?.modality ?? 'MR', intervalMonths: months, lastStudy, due, overdue: false, reasons, scheduled: booked.date, scheduledRef: booked.ref };
@@ -362,16 +362,22 @@ function patientFactHolds(plan: RulePlan, patient: MutableFacts, name: string): 
   return copy[name] === true;
 }
 
-/** clinical-spec.md 14: booked hip imaging of this hip (or both hips): the first still to come, else the newest. */
-function scheduledFor(facts: PatientFacts, side: Side): { date: string; ref: string } | undefined {
-  let upcoming: { date: string; ref: string } | undefined;
-  let past: { date: string; ref: string } | undefined;
+/**
+ * clinical-spec.md 14: imaging of this hip (or both hips) already booked, the study the follow-up
+ * asks for: the first still to come. Clinical review of issue 19: a booking is of the study due (an MRI
+ * booked does not stand for the CT a suspected collapse needs); a booked date already past with no
+ * study on record has not happened, so the follow-up is overdue again; a request with no booked date
+ * counts only when it was written after the last study (an order of 2024 is not this round's).
+ */
+function scheduledFor(facts: PatientFacts, side: Side, modality: 'MR' | 'CT' | 'XR', lastStudy: string | null, now: string): { date: string; ref: string } | undefined {
+  let first: { date: string; ref: string } | undefined;
   for (const s of facts.scheduledImaging ?? []) {
     if (s.side !== 'both' && side !== 'unknown' && s.side !== side) continue;
-    if (upcoming === undefined || s.date < upcoming.date) upcoming = s;
-    if (past === undefined || s.date > past.date) past = s;
+    if (s.modality !== modality) continue;
+    if (s.booked !== false ? s.date < now : lastStudy !== null && s.date < lastStudy) continue;
+    if (first === undefined || s.date < first.date) first = s;
   }
-  return upcoming ?? past;
+  return first;
 }
 
 /** The Assessment alone (see evaluate()). */

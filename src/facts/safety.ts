@@ -19,6 +19,8 @@ export interface ScheduledImaging {
   readonly modality: 'MR' | 'CT' | 'XR' | null;
   /** When it is booked (YYYY-MM-DD): occurrence or start, else the date it was ordered. */
   readonly date: string;
+  /** `date` is the booked date (occurrence, start), not only the date the request was written. */
+  readonly booked: boolean;
   readonly ref: string;
 }
 
@@ -39,6 +41,8 @@ export interface SafetyFacts {
 const DONE_PROCEDURE = new Set(['completed']);
 /** ServiceRequest statuses that mean the study is still to come (spec 14). */
 const OPEN_REQUEST = new Set(['active', 'on-hold']);
+/** ServiceRequest intents that are an order; a proposal, plan or option books nothing (clinical review of issue 19). */
+const ORDER_INTENT = new Set(['order', 'original-order', 'reflex-order', 'filler-order', 'instance-order']);
 /** spec 14: a pregnancy-status observation counts for 10 months. */
 const PREGNANCY_STATUS_MONTHS = 10;
 
@@ -95,9 +99,16 @@ export function readSafetyFacts(resources: readonly unknown[], valueSets: ValueS
       for (const coding of codingsOf(x.code)) {
         for (const m of valueSets.lookup(coding.system, coding.code)) {
           if (m.valueSet === 'pregnancy') {
-            pregnantByCondition = true;
-            if (dateOnly(x.onsetDateTime) === null && dateOnly(x.recordedDate) === null) {
+            const dated = dateOnly(x.onsetDateTime) ?? dateOnly(rec(x.onsetPeriod)?.start) ?? dateOnly(x.recordedDate);
+            if (dated === null) {
+              pregnantByCondition = true;
               gaps.push({ code: 'pregnancy-undated', message: 'A pregnancy condition with no date is on record: taken as current (the advice is adapted for pregnancy); resolve or date it if the pregnancy is over', resource: ref });
+            } else if (dated < monthsBefore(now, PREGNANCY_STATUS_MONTHS)) {
+              // clinical review of issue 19: a pregnancy dated over 10 months ago, still "active", is a
+              // problem-list entry nobody closed, not a current pregnancy (the window of the status Observation)
+              gaps.push({ code: 'pregnancy-stale', message: `A pregnancy condition dated ${dated} (over ${String(PREGNANCY_STATUS_MONTHS)} months ago) is still active: not taken as current; resolve it, or record the pregnancy again if it is current`, resource: ref });
+            } else {
+              pregnantByCondition = true;
             }
           } else if (m.valueSet === 'hip-replacement') {
             const side = m.side ?? readSites(valueSets, oneOrMany(x.bodySite)).side;
@@ -127,7 +138,7 @@ export function readSafetyFacts(resources: readonly unknown[], valueSets: ValueS
     } else if (type === 'ImagingStudy' && str(x.status) === 'registered') {
       const study = scheduledStudy(x, valueSets, ref);
       if (study !== undefined) scheduled.push(study);
-    } else if (type === 'ServiceRequest' && OPEN_REQUEST.has(str(x.status) ?? '')) {
+    } else if (type === 'ServiceRequest' && OPEN_REQUEST.has(str(x.status) ?? '') && ORDER_INTENT.has(str(x.intent) ?? 'order')) {
       const request = scheduledRequest(x, valueSets, ref);
       if (request !== undefined) scheduled.push(request);
     }
@@ -192,7 +203,7 @@ function scheduledStudy(s: Json, valueSets: ValueSets, ref: string): ScheduledIm
   if (site.site === undefined || modality === null) return undefined;
   const date = dateOnly(s.started);
   if (date === null) return undefined;
-  return { side: sideOrBoth(site.side), modality, date, ref };
+  return { side: sideOrBoth(site.side), modality, date, booked: true, ref };
 }
 
 /** An active or on-hold ServiceRequest for hip or pelvis imaging (an imaging-order code, or its words). */
@@ -214,7 +225,8 @@ function scheduledRequest(r: Json, valueSets: ValueSets, ref: string): Scheduled
     if (bodySite.site === undefined) return undefined; // an MRI of the knee or the spine is not hip imaging
     modality = named;
   }
-  const date = dateOnly(r.occurrenceDateTime) ?? dateOnly(rec(r.occurrencePeriod)?.start) ?? dateOnly(r.authoredOn);
+  const bookedDate = dateOnly(r.occurrenceDateTime) ?? dateOnly(rec(r.occurrencePeriod)?.start);
+  const date = bookedDate ?? dateOnly(r.authoredOn);
   if (date === null) return undefined;
-  return { side: sideOrBoth(side === 'bilateral' ? 'bilateral' : (bodySite.side ?? side)), modality, date, ref };
+  return { side: sideOrBoth(side === 'bilateral' ? 'bilateral' : (bodySite.side ?? side)), modality, date, booked: bookedDate !== null, ref };
 }

@@ -1,6 +1,6 @@
 /**
  * Loads the versioned JSON rule sets of a rules directory (design.md section 2): every
- * `**\/*.json` except `cases/`, `schema/` and `corpus/` folders, dispatched on `kind` to the
+ * `**\/*.json` except `cases/`, `schema/`, `corpus/` and `heldout/` folders, dispatched on `kind` to the
  * kind's module (kinds/), validated with zod, conditions checked and compiled once. Any fault
  * refuses the whole load with a RulesLoadError naming the file and the JSON path; a service never
  * starts on half a rule set.
@@ -25,8 +25,8 @@ interface ReadFile {
   readonly json: unknown;
 }
 
-/** Case files (pipeline/cases.ts), editor schemas, and report corpora (issue 17: rules/reports/corpus/) are not rule files. */
-const SKIPPED_FOLDERS = new Set(['cases', 'schema', 'corpus']);
+/** Case files (pipeline/cases.ts), editor schemas, and report corpora (issue 17: rules/reports/corpus/, and the held-out set rules/reports/heldout/) are not rule files. */
+const SKIPPED_FOLDERS = new Set(['cases', 'schema', 'corpus', 'heldout']);
 
 /**
  * The rule files of a directory, as `folder/name.json` paths. A symbolic link to a file counts as

@@ -85,7 +85,7 @@ export const DATA_GAP_CODES = [
   // design.md 5: an optional FHIR source could not be read (the gap's `resource` names its type)
   'source-unavailable',
   // clinical-spec.md 14
-  'age-unknown', 'replacement-side-unknown', 'pregnancy-undated',
+  'age-unknown', 'replacement-side-unknown', 'pregnancy-undated', 'pregnancy-stale',
 ] as const;
 export type DataGapCode = (typeof DATA_GAP_CODES)[number] | (string & {});
 

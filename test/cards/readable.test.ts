@@ -124,4 +124,30 @@ describe('the patients of clinical-spec.md 14 as a clinician sees them', () => {
     expect(summary?.detail).toContain('**Strong options to consider only**: PRP injection A1, BMAC A1, BMMSCs A1, core decompression A1, SVF B1, ozone injection B1: Asymptomatic small lesion: prophylactic intervention is controversial; observation with regular imaging is an accepted alternative (SMALL).');
     expect(summary?.detail.split('accepted alternative (SMALL)').length).toBe(2);
   });
+
+  // clinical review of issue 19 (bundles in test/cards/bundles/, written by the reviewer)
+  const bundleCards = (name: string): Card[] => {
+    const r = offlineCards(JSON.parse(readFileSync(join(import.meta.dirname, 'bundles', name), 'utf8')), rules, '2026-11-21', 'patient-view', { publicBaseUrl: 'https://cds.example.org' });
+    if (!r.ok) throw new Error(r.error);
+    return [...r.cards];
+  };
+
+  it('a report describing ONFH of the other hip: its card, and no "never imaged by MRI" card contradicting it', () => {
+    const summaries = bundleCards('report-describes-other-hip.json').map((c) => c.summary);
+    expect(summaries).toContain('Add ONFH of the left hip to the problem list if confirmed: MRI of 2 Oct 2026 describes osteonecrosis of its femoral head');
+    expect(summaries.filter((t) => t.includes('never imaged'))).toEqual([]);
+  });
+
+  it('six cards apply: the four most urgent are shown, and the summary card carries the report of the other hip', () => {
+    const cards = bundleCards('six-cards-apply.json');
+    expect(cards.map((c) => c.summary.split(':')[0])).toEqual(['Refer to orthopaedic surgery', 'Order radiographs', 'Review the systemic corticosteroid with its prescriber', 'Surgical evaluation indicated']);
+    expect(cards[3]?.detail).toContain('**Not on the problem list**: MRI of 1 Mar 2025 describes osteonecrosis of the left femoral head.');
+  });
+
+  it('imaging ordered with no booked date after the last study: "ordered <date>, not yet booked", not "scheduled", no second order', () => {
+    const cards = bundleCards('imaging-ordered-not-booked.json');
+    const summary = cards.find((c) => c.detail.includes('**Options, strongest first**'));
+    expect(summary?.summary).toMatch(/next: radiographs ordered 2026-11-01, not yet booked$/);
+    expect(cards.some((c) => c.summary.startsWith('Order radiographs'))).toBe(false);
+  });
 });

@@ -438,6 +438,14 @@ describe.skipIf(!existsSync(rulesLoader))('site rules through a ConfigMap (gener
     });
     expect(loaded.sets.length).toBe(Object.keys(committed?.data ?? {}).length);
   });
+
+  it('the committed site-rules ConfigMap is the bundled rules of this commit (a stale one deploys older rules)', () => {
+    const generated = spawnSync(process.execPath, ['docker/k8s/make-site-rules-configmap.js', 'rules'], { cwd: ROOT, encoding: 'utf8' });
+    const fresh = ConfigMapSchema.parse(parseYaml(generated.stdout));
+    const committed = configMaps.find((c) => c.metadata.name === 'onfh-cds-site-rules');
+    const stale = Object.keys(fresh.data).filter((k) => committed?.data[k] !== fresh.data[k]);
+    expect(stale, 'regenerate it: npm run k8s:site-rules').toEqual([]);
+  });
 });
 
 // ── the clients ConfigMap against the real clients-file schema ─────────────────────────────
