@@ -116,7 +116,7 @@ describe('a US Core server (strict test server, Epic- and Oracle-style charts)',
     const all = cards.map((c) => c.detail).join('\n');
     expect(all).toContain('- Imaging studies unavailable (ImagingStudy could not be read from the EHR); follow-up dates may be wrong.');
     expect(all).toContain('- Medication statements unavailable (MedicationStatement could not be read from the EHR); corticosteroid exposure may be missed.');
-    const imaging = cards.find((c) => c.summary.includes('imaging'));
+    const imaging = cards.find((c) => c.indicator === 'warning' && c.summary.startsWith('Order '));
     expect(imaging?.detail).toContain('**Imaging record incomplete**: ImagingStudy could not be read from the EHR; follow-up dates may be wrong.');
   });
 
