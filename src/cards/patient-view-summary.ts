@@ -245,8 +245,10 @@ function fit(sections: readonly Section[]): string {
   return `${text.slice(0, MAX_DETAIL - 1).replace(/\s+\S*$/, '')}…`;
 }
 
-/** `gapCardShown`: the data-gap card is in the response, so the gaps it says are not repeated here. */
-/** `suspectedCardShown`: false when the four-card limit leaves the suspected-ONFH card out; its line then goes here. */
+/**
+ * `gapCardShown`: the data-gap card is in the response, so the gaps it says are not repeated here.
+ * `suspectedCardShown`: false when the four-card limit leaves the suspected-ONFH card out; its line then goes here.
+ */
 export function summaryCard(a: Assessment, ctx: CardContext, gapCardShown = true, suspectedCardShown = true): CardDraft {
   const row = (label: string, f: (h: HipAssessment) => string): string => `| ${label} | ${a.hips.map((h) => cell(f(h))).join(' | ')} |`;
   const table = [

@@ -375,7 +375,7 @@ function scheduledFor(facts: PatientFacts, side: Side, modality: 'MR' | 'CT' | '
     if (s.side !== 'both' && side !== 'unknown' && s.side !== side) continue;
     // an MRI booked stands for follow-up radiographs (it shows more of ONFH); nothing stands for a CT due
     if (s.modality !== modality && !(modality === 'XR' && s.modality === 'MR')) continue;
-    if (s.booked !== false ? s.date < now : lastStudy !== null && s.date < lastStudy) continue;
+    if (s.booked ? s.date < now : lastStudy !== null && s.date < lastStudy) continue;
     if (first === undefined || s.date < first.date) first = s;
   }
   return first;

@@ -143,7 +143,7 @@ export interface PatientFacts {
   /** spec 14: hips with a completed arthroplasty or resurfacing, or a Condition Z96.64x: no femoral head left. */
   readonly replacedHips?: readonly ('left' | 'right')[];
   /** spec 14: hip imaging booked but not done (registered ImagingStudy, active/on-hold ServiceRequest). */
-  readonly scheduledImaging?: readonly { readonly side: 'left' | 'right' | 'both'; readonly modality: 'MR' | 'CT' | 'XR' | null; readonly date: string; readonly booked?: boolean; readonly ref: string }[];
+  readonly scheduledImaging?: readonly { readonly side: 'left' | 'right' | 'both'; readonly modality: 'MR' | 'CT' | 'XR' | null; readonly date: string; readonly booked: boolean; readonly ref: string }[];
   /** Data gaps found while reading: side-unknown, finding-side-unknown, implausible-value. */
   readonly dataGaps: readonly {
     readonly code: string;
